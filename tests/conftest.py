@@ -1,0 +1,122 @@
+"""One suite, two engines: every test that takes ``ws`` runs on DuckDB and on PostgreSQL.
+
+PostgreSQL tests use a database created for this test session (dropped at the end) and
+fresh schemas per test. Without a reachable server they skip locally, but fail under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+import pyarrow as pa
+import pytest
+
+from transforms.engine.dialects import Dialect
+from transforms.engine.target import Target
+
+PG_URL = os.environ.get("TRANSFORMS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+ENGINES = [
+    pytest.param("duckdb", marks=pytest.mark.duckdb, id="duckdb"),
+    pytest.param("postgres", marks=pytest.mark.postgres, id="postgres"),
+]
+
+
+def _admin_connect(url: str) -> psycopg.Connection:
+    t = Target.parse(url)
+    return psycopg.connect(
+        host=t.host,
+        port=t.port,
+        user=t.user,
+        password=t.password,
+        dbname=t.database,
+        autocommit=True,
+        connect_timeout=3,
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """URL of a PostgreSQL database private to this test session (or xdist worker)."""
+    try:
+        admin = _admin_connect(PG_URL)
+    except psycopg.OperationalError as exc:
+        reason = f"PostgreSQL not reachable at {Target.parse(PG_URL).display}: {exc}".strip()
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)")
+        pytest.skip(reason)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"transforms_test_{worker}_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base = Target.parse(PG_URL)
+    auth = base.user + (f":{base.password}" if base.password else "") if base.user else ""
+    yield f"postgresql://{auth}@{base.host}:{base.port}/{name}"
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@dataclass
+class Workspace:
+    """A connection plus a private source schema and target schema, dropped afterwards."""
+
+    engine: str
+    url: str
+    con: Any
+    dialect: Dialect
+    source_schema: str
+    target_schema: str
+    _schemas: list[str] = field(default_factory=list)
+
+    def load(self, table: str, data: pa.Table | dict[str, Any], schema: str | None = None) -> None:
+        """Create ``table`` in the source schema from an Arrow table (or a pydict)."""
+        if isinstance(data, dict):
+            data = pa.table(data)
+        self.dialect.load_arrow(self.con, schema or self.source_schema, table, data, replace=True)
+
+    def sql(self, statement: str) -> list[tuple[Any, ...]]:
+        return self.dialect.sql(self.con, statement)
+
+    def q(self, *parts: str) -> str:
+        return self.dialect.q(*parts)
+
+
+def _make_workspace(engine: str, url: str, tag: str) -> Workspace:
+    target = Target.parse(url)
+    dialect = Dialect.for_target(target)
+    con = dialect.connect()
+    return Workspace(
+        engine=engine,
+        url=url,
+        con=con,
+        dialect=dialect,
+        source_schema=f"src_{tag}",
+        target_schema=f"an_{tag}",
+    )
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def ws(engine: str, request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Workspace]:
+    tag = uuid.uuid4().hex[:8]
+    if engine == "duckdb":
+        url = f"duckdb://{tmp_path}/ws.duckdb"
+    else:
+        url = request.getfixturevalue("pg_url")
+    w = _make_workspace(engine, url, tag)
+    w.dialect.ensure_schema(w.con, w.source_schema)
+    try:
+        yield w
+    finally:
+        if engine == "postgres":
+            for schema in list(w.dialect.list_schemas(w.con)):
+                if schema.endswith(tag) or tag in schema:
+                    w.sql(f"DROP SCHEMA IF EXISTS {w.q(schema)} CASCADE")
+        w.con.disconnect()

@@ -1,0 +1,57 @@
+"""Offline compilation: every model to PostgreSQL (or DuckDB) SQL, with no database connection.
+
+Upstream tables are unbound Ibis tables built from the contracts' schemas.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ibis
+
+from transforms.engine.graph import Project
+
+
+def compile_sql(
+    project: Project,
+    name: str,
+    *,
+    dialect: str = "postgres",
+    source_schema: str = "public",
+    target_schema: str = "analytics",
+) -> str:
+    """The SELECT statement of model ``name``, reading sources and published models."""
+    model = project.models.get(name)
+    upstream = {
+        dep: project.unbound(dep, source_schema if dep in project.sources else target_schema)
+        for dep in (model.depends_on if model else ())
+    }
+    expr = project.expression(name, upstream)
+    return str(ibis.to_sql(expr, dialect=dialect)).strip() + ";\n"
+
+
+def compile_all(
+    project: Project,
+    out: Path,
+    *,
+    select: list[str] | None = None,
+    dialect: str = "postgres",
+    source_schema: str = "public",
+    target_schema: str = "analytics",
+) -> list[Path]:
+    """Write ``<model>.sql`` for every selected model into ``out``; the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in project.select(select):
+        path = out / f"{name}.sql"
+        path.write_text(
+            compile_sql(
+                project,
+                name,
+                dialect=dialect,
+                source_schema=source_schema,
+                target_schema=target_schema,
+            )
+        )
+        written.append(path)
+    return written

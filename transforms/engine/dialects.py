@@ -1,0 +1,335 @@
+"""Everything that differs between DuckDB and PostgreSQL, in one place.
+
+Models and contracts are engine-neutral Ibis; the few things Ibis cannot say the same way on
+both engines (byte-order text comparison, connecting, DDL, publishing, locking, bulk loading)
+live here, behind one small :class:`Dialect` interface per engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
+import sqlglot as sg
+import sqlglot.expressions as sge
+from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
+from ibis.backends.sql.compilers.postgres import PostgresCompiler
+from ibis.common.annotations import attribute
+
+from transforms.engine.errors import TransformsError
+from transforms.engine.target import Target
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from ibis.backends.sql import SQLBackend
+
+BUILD_PREFIX = "__build__"
+
+
+# --- Expressions Ibis cannot write portably ----------------------------------------------------
+
+
+class ByteOrder(ops.Value):  # type: ignore[misc]
+    """A string whose ordering and comparison use byte order (PostgreSQL's ``COLLATE "C"``)."""
+
+    arg: ops.Value[dt.String]
+    dtype = dt.string
+
+    @attribute
+    def shape(self) -> Any:
+        return self.arg.shape
+
+
+def _collate_c(self: Any, op: ByteOrder, *, arg: sge.Expression) -> sge.Expression:
+    return sge.Collate(this=arg, expression=sge.Column(this=sge.Identifier(this="C", quoted=True)))
+
+
+# DuckDB compares text by bytes already; PostgreSQL uses the database collation unless told.
+PostgresCompiler.visit_ByteOrder = _collate_c
+DuckDBCompiler.visit_ByteOrder = lambda self, op, *, arg: arg
+
+
+# --- Engines ------------------------------------------------------------------------------------
+
+
+def quote(*parts: str, engine: str) -> str:
+    """A quoted, qualified identifier: ``"Analytics-2025"."stg_orders"``."""
+    return ".".join(sg.to_identifier(p, quoted=True).sql(dialect=engine) for p in parts)
+
+
+class Dialect:
+    """The engine-specific operations the runner needs."""
+
+    name: ClassVar[str]
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+    # connection
+    def connect(self) -> SQLBackend:
+        raise NotImplementedError
+
+    def q(self, *parts: str) -> str:
+        return quote(*parts, engine=self.name)
+
+    def sql(self, con: SQLBackend, statement: str) -> list[tuple[Any, ...]]:
+        """Run one raw statement and fetch its result (an unread DuckDB result breaks the next)."""
+        raise NotImplementedError
+
+    def to_sql(self, expr: ibis.Table) -> str:
+        return str(ibis.to_sql(expr, dialect=self.name))
+
+    # schemas and tables
+    def ensure_schema(self, con: SQLBackend, schema: str) -> None:
+        self.sql(con, f"CREATE SCHEMA IF NOT EXISTS {self.q(schema)}")
+
+    def list_tables(self, con: SQLBackend, schema: str) -> set[str]:
+        rows = self.sql(
+            con,
+            "SELECT table_name FROM information_schema.tables "
+            f"WHERE table_schema = {_literal(schema)}",
+        )
+        return {r[0] for r in rows}
+
+    def list_schemas(self, con: SQLBackend) -> set[str]:
+        return {r[0] for r in self.sql(con, "SELECT schema_name FROM information_schema.schemata")}
+
+    def create_table_as(self, con: SQLBackend, schema: str, table: str, select_sql: str) -> int:
+        """(Re)create ``schema.table`` from a SELECT; returns the row count."""
+        raise NotImplementedError
+
+    # write-audit-publish
+    def build_location(self, target_schema: str, model: str) -> tuple[str, str]:
+        """Where a model is built before it is published: (schema, table)."""
+        raise NotImplementedError
+
+    def prepare_build_area(self, con: SQLBackend, target_schema: str) -> None:
+        """Create the private build area, dropping whatever a failed run left there."""
+        raise NotImplementedError
+
+    def publish(self, con: SQLBackend, target_schema: str, models: Sequence[str]) -> None:
+        """Move every built model over its published table, in one transaction."""
+        raise NotImplementedError
+
+    def drop_build_area(self, con: SQLBackend, target_schema: str) -> None:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def run_lock(self, con: SQLBackend, target_schema: str, timeout: float) -> Iterator[None]:
+        """Only one run at a time per target schema."""
+        yield
+
+    # loading
+    def load_arrow(
+        self, con: SQLBackend, schema: str, table: str, data: pa.Table, *, replace: bool = False
+    ) -> None:
+        """Bulk-load an Arrow table as ``schema.table`` (created from the Arrow schema)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def for_target(target: Target) -> Dialect:
+        return DIALECTS[target.engine](target)
+
+
+def _literal(value: str) -> str:
+    return sge.Literal.string(value).sql()
+
+
+class DuckDB(Dialect):
+    name = "duckdb"
+
+    def connect(self) -> SQLBackend:
+        import duckdb
+
+        try:
+            return ibis.duckdb.connect(self.target.duckdb_path())
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise TransformsError(
+                    f"the DuckDB file {self.target.path} is in use by another process "
+                    "(another run, or an open client): wait for it to finish or close it"
+                ) from None
+            raise TransformsError(f"cannot open DuckDB file {self.target.path}: {exc}") from None
+
+    def sql(self, con: SQLBackend, statement: str) -> list[tuple[Any, ...]]:
+        cur = con.con.execute(statement)  # type: ignore[attr-defined]
+        return list(cur.fetchall()) if cur.description else []
+
+    def create_table_as(self, con: SQLBackend, schema: str, table: str, select_sql: str) -> int:
+        name = self.q(schema, table)
+        self.sql(con, f"CREATE OR REPLACE TABLE {name} AS {select_sql}")
+        return int(self.sql(con, f"SELECT count(*) FROM {name}")[0][0])
+
+    # DuckDB cannot rename schemas nor move tables across them: build tables sit next to the
+    # published ones under a prefix, and publishing is drop + rename in one transaction.
+    def build_location(self, target_schema: str, model: str) -> tuple[str, str]:
+        return target_schema, f"{BUILD_PREFIX}{model}"
+
+    def prepare_build_area(self, con: SQLBackend, target_schema: str) -> None:
+        self.ensure_schema(con, target_schema)
+        self.drop_build_area(con, target_schema)
+
+    def drop_build_area(self, con: SQLBackend, target_schema: str) -> None:
+        for table in sorted(self.list_tables(con, target_schema)):
+            if table.startswith(BUILD_PREFIX):
+                self.sql(con, f"DROP TABLE IF EXISTS {self.q(target_schema, table)}")
+
+    def publish(self, con: SQLBackend, target_schema: str, models: Sequence[str]) -> None:
+        self.sql(con, "BEGIN TRANSACTION")
+        try:
+            for model in models:
+                built = f"{BUILD_PREFIX}{model}"
+                self.sql(con, f"DROP TABLE IF EXISTS {self.q(target_schema, model)}")
+                self.sql(
+                    con, f"ALTER TABLE {self.q(target_schema, built)} RENAME TO {self.q(model)}"
+                )
+            self.sql(con, "COMMIT")
+        except BaseException:
+            self.sql(con, "ROLLBACK")
+            raise
+
+    def load_arrow(
+        self, con: SQLBackend, schema: str, table: str, data: pa.Table, *, replace: bool = False
+    ) -> None:
+        self.ensure_schema(con, schema)
+        verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE"
+        raw = con.con  # type: ignore[attr-defined]
+        raw.register("__transforms_load", data)
+        try:
+            self.sql(con, f"{verb} {self.q(schema, table)} AS SELECT * FROM __transforms_load")
+        finally:
+            raw.unregister("__transforms_load")
+
+
+class Postgres(Dialect):
+    name = "postgres"
+
+    def connect(self) -> SQLBackend:
+        import psycopg
+
+        t = self.target
+        try:
+            return ibis.postgres.connect(
+                host=t.host,
+                port=t.port,
+                user=t.user,
+                password=t.password,
+                database=t.database,
+                connect_timeout=10,
+                application_name="webshop-transforms",
+            )
+        except psycopg.OperationalError as exc:
+            reason = _first_line(str(exc)).replace(t.password or "\0", "***")
+            raise TransformsError(
+                f"cannot connect to {t.display}: {reason} "
+                "(check the host, port, user, password and database of --target/TRANSFORMS_TARGET)"
+            ) from None
+
+    def sql(self, con: SQLBackend, statement: str) -> list[tuple[Any, ...]]:
+        with con.con.cursor() as cur:  # type: ignore[attr-defined]
+            cur.execute(statement)
+            return list(cur.fetchall()) if cur.description else []
+
+    def create_table_as(self, con: SQLBackend, schema: str, table: str, select_sql: str) -> int:
+        name = self.q(schema, table)
+        raw = con.con  # type: ignore[attr-defined]
+        with raw.transaction(), raw.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {name}")
+            cur.execute(f"CREATE TABLE {name} AS {select_sql}")
+            rows = cur.rowcount
+            # Fresh statistics let the planner size joins of the models built on top.
+            cur.execute(f"ANALYZE {name}")
+        return int(rows)
+
+    @staticmethod
+    def build_schema(target_schema: str) -> str:
+        return f"{target_schema}{BUILD_PREFIX.rstrip('_')}"
+
+    def build_location(self, target_schema: str, model: str) -> tuple[str, str]:
+        return self.build_schema(target_schema), model
+
+    def prepare_build_area(self, con: SQLBackend, target_schema: str) -> None:
+        self.ensure_schema(con, target_schema)
+        self.drop_build_area(con, target_schema)
+        self.ensure_schema(con, self.build_schema(target_schema))
+
+    def drop_build_area(self, con: SQLBackend, target_schema: str) -> None:
+        self.sql(con, f"DROP SCHEMA IF EXISTS {self.q(self.build_schema(target_schema))} CASCADE")
+
+    def publish(self, con: SQLBackend, target_schema: str, models: Sequence[str]) -> None:
+        build = self.build_schema(target_schema)
+        raw = con.con  # type: ignore[attr-defined]
+        # Transactional DDL: readers see the whole old version or the whole new one.
+        with raw.transaction(), raw.cursor() as cur:
+            for model in models:
+                cur.execute(f"DROP TABLE IF EXISTS {self.q(target_schema, model)}")
+                cur.execute(
+                    f"ALTER TABLE {self.q(build, model)} SET SCHEMA {self.q(target_schema)}"
+                )
+
+    @contextlib.contextmanager
+    def run_lock(self, con: SQLBackend, target_schema: str, timeout: float) -> Iterator[None]:
+        key = f"webshop-transforms:{target_schema}"
+        deadline = time.monotonic() + timeout
+        while not self.sql(con, f"SELECT pg_try_advisory_lock(hashtext({_literal(key)}))")[0][0]:
+            if time.monotonic() >= deadline:
+                raise TransformsError(
+                    f"another run holds the lock on target schema {target_schema!r} "
+                    f"(waited {timeout:g} s): wait for it to finish or raise --lock-timeout"
+                )
+            time.sleep(0.2)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                self.sql(con, f"SELECT pg_advisory_unlock(hashtext({_literal(key)}))")
+
+    def load_arrow(
+        self, con: SQLBackend, schema: str, table: str, data: pa.Table, *, replace: bool = False
+    ) -> None:
+        columns = ", ".join(f"{self.q(f.name)} {_pg_type(f.type)}" for f in data.schema)
+        name = self.q(schema, table)
+        raw = con.con  # type: ignore[attr-defined]
+        with raw.transaction(), raw.cursor() as cur:
+            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {self.q(schema)}")
+            if replace:
+                cur.execute(f"DROP TABLE IF EXISTS {name}")
+            cur.execute(f"CREATE TABLE {name} ({columns})")
+            cols = ", ".join(self.q(f.name) for f in data.schema)
+            with cur.copy(f"COPY {name} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+                for chunk in _copy_csv_chunks(data):
+                    copy.write(chunk)
+
+
+def _pg_type(arrow_type: Any) -> str:
+    from ibis.backends.sql.datatypes import PostgresType
+
+    return str(PostgresType.from_ibis(dt.dtype(arrow_type)).sql(dialect="postgres"))
+
+
+def _copy_csv_chunks(data: pa.Table, rows_per_chunk: int = 200_000) -> Iterator[bytes]:
+    """Arrow → COPY's CSV format through pyarrow's writer (vectorised, no Python row loop).
+
+    Strings are always quoted, so an empty string stays '' and an unquoted empty field is NULL.
+    """
+    import io
+
+    import pyarrow.csv as pacsv
+
+    options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    for batch in data.to_batches(max_chunksize=rows_per_chunk):
+        buf = io.BytesIO()
+        pacsv.write_csv(batch, buf, options)
+        yield buf.getvalue()
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
+DIALECTS: dict[str, type[Dialect]] = {"duckdb": DuckDB, "postgres": Postgres}

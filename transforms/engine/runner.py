@@ -1,0 +1,258 @@
+"""Build, check and publish: write-audit-publish, layer by layer.
+
+Every selected model is built into a private build area, its layer's contracts are checked
+there, and only when no ``error`` check failed is everything published in one transaction.
+A failure at any point leaves the published tables as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from transforms.engine.checks import CheckResult, run_checks, schema_problems
+from transforms.engine.dialects import Dialect
+from transforms.engine.errors import ContractError, TransformsError
+from transforms.engine.graph import Project
+from transforms.engine.reporter import Reporter, SilentReporter
+
+if TYPE_CHECKING:
+    from ibis.backends.sql import SQLBackend
+
+
+@dataclass(frozen=True)
+class ModelBuild:
+    name: str
+    layer: str
+    rows: int
+    seconds: float
+
+
+@dataclass
+class RunResult:
+    """What a run did: built models, check results, what it published, how long it took."""
+
+    run_id: str
+    target_schema: str
+    builds: list[ModelBuild] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+    check_seconds: dict[str, float] = field(default_factory=dict)
+    published: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        return [c for c in self.checks if not c.passed and c.severity == "warn"]
+
+    @property
+    def errors(self) -> list[CheckResult]:
+        return [c for c in self.checks if c.is_error]
+
+    def rows(self) -> dict[str, int]:
+        return {b.name: b.rows for b in self.builds}
+
+
+@dataclass
+class Session:
+    """A project on a live connection, with its source and target schemas."""
+
+    project: Project
+    con: SQLBackend
+    dialect: Dialect
+    source_schema: str = "public"
+    target_schema: str = "analytics"
+    reporter: Reporter = field(default_factory=SilentReporter)
+
+    # --- sources -------------------------------------------------------------------------------
+
+    def validate_sources(self, names: Sequence[str] | None = None) -> dict[str, ibis.Schema]:
+        """Compare the live source tables with their contracts; the live schemas if they match."""
+        names = list(names if names is not None else self.project.sources)
+        if self.source_schema not in self.dialect.list_schemas(self.con):
+            raise TransformsError(
+                f"source schema {self.source_schema!r} does not exist: "
+                "load the raw tables there or pass --source-schema"
+            )
+        present = self.dialect.list_tables(self.con, self.source_schema)
+        live: dict[str, ibis.Schema] = {}
+        for name in names:
+            if name not in present:
+                raise TransformsError(
+                    f"source table {self.source_schema}.{name} is missing: load it "
+                    "(e.g. `transforms generate`) or pass the right --source-schema"
+                )
+            actual = self.con.get_schema(name, database=self.source_schema)
+            for column in self.project.sources[name].columns():
+                if column.name not in actual:
+                    raise TransformsError(
+                        f"source table {self.source_schema}.{name} lacks column {column.name!r} "
+                        f"({column.dtype}): add it to the table"
+                    )
+                if not _compatible(column.ibis_type(), actual[column.name]):
+                    raise TransformsError(
+                        f"source column {self.source_schema}.{name}.{column.name} is "
+                        f"{actual[column.name]}, expected {column.dtype}: fix the column type"
+                    )
+            live[name] = actual
+        return live
+
+    # --- building ------------------------------------------------------------------------------
+
+    def _query(self, expr: ibis.Table) -> list[dict[str, Any]]:
+        rows = self.dialect.sql(self.con, self.dialect.to_sql(expr))
+        return [dict(zip(expr.columns, row, strict=True)) for row in rows]
+
+    def _table(self, schema: str, name: str, declared: ibis.Schema) -> ibis.Table:
+        return ibis.table(declared, name=name, database=schema)
+
+    def run(self, select: Sequence[str] | None = None) -> RunResult:
+        """Build the selected models, check them layer by layer, publish them if all is well."""
+        started = time.perf_counter()
+        names = self.project.select(select)
+        result = RunResult(run_id=uuid.uuid4().hex[:12], target_schema=self.target_schema)
+        selected = set(names)
+        needed_sources = sorted(
+            {
+                d
+                for n in names
+                for d in self.project.models[n].depends_on
+                if d in self.project.sources
+            }
+        )
+        live_sources = self.validate_sources(needed_sources)
+        published = (
+            self.dialect.list_tables(self.con, self.target_schema)
+            if (self.target_schema in self.dialect.list_schemas(self.con))
+            else set()
+        )
+        for n in names:
+            for dep in self.project.models[n].depends_on:
+                if dep in self.project.models and dep not in selected and dep not in published:
+                    raise TransformsError(
+                        f"model {n!r} reads {dep!r}, which is neither selected nor built in "
+                        f"schema {self.target_schema!r}: select it too (e.g. --select +{n})"
+                    )
+
+        def location(name: str) -> ibis.Table:
+            if name in self.project.sources:
+                return self._table(self.source_schema, name, live_sources[name])
+            declared = self.project.models[name].contract.schema()
+            if name in selected:
+                schema, table = self.dialect.build_location(self.target_schema, name)
+                return self._table(schema, table, declared)
+            return self._table(self.target_schema, name, declared)
+
+        self.dialect.prepare_build_area(self.con, self.target_schema)
+        try:
+            for layer, members in self.project.layers(names):
+                for name in members:
+                    model = self.project.models[name]
+                    t0 = time.perf_counter()
+                    expr = model(**{d: location(d) for d in model.depends_on})
+                    schema, table = self.dialect.build_location(self.target_schema, name)
+                    try:
+                        rows = self.dialect.create_table_as(
+                            self.con, schema, table, self.dialect.to_sql(expr)
+                        )
+                    except TransformsError:
+                        raise
+                    except Exception as exc:
+                        raise TransformsError(
+                            f"building model {name!r} failed: {_first_line(exc)}"
+                        ) from exc
+                    build = ModelBuild(name, layer, rows, time.perf_counter() - t0)
+                    result.builds.append(build)
+                    self.reporter.model_built(build)
+                t0 = time.perf_counter()
+                layer_results = [r for name in members for r in self.check_model(name, location)]
+                result.check_seconds[layer] = time.perf_counter() - t0
+                result.checks.extend(layer_results)
+                self.reporter.layer_checked(layer, layer_results, result.check_seconds[layer])
+                if any(r.is_error for r in layer_results):
+                    failed = sorted({r.model for r in layer_results if r.is_error})
+                    raise ContractError(
+                        f"contract errors in {layer} ({', '.join(failed)}): nothing was published",
+                        layer_results,
+                    )
+            self.dialect.publish(self.con, self.target_schema, names)
+            result.published = list(names)
+        except TransformsError as exc:
+            result.error = str(exc)
+            raise
+        finally:
+            _best_effort(self.dialect.drop_build_area, self.con, self.target_schema)
+            result.seconds = time.perf_counter() - started
+            self.reporter.run_finished(result)
+        return result
+
+    # --- checking ------------------------------------------------------------------------------
+
+    def check_model(self, name: str, location: Any = None) -> list[CheckResult]:
+        """Schema check (no query) then the data checks of model ``name``'s contract."""
+        contract = self.project.models[name].contract
+        if location is None:
+
+            def location(n: str) -> ibis.Table:
+                return self._table(self.target_schema, n, self.project.models[n].contract.schema())
+
+        table = location(name)
+        op = table.op()
+        actual = self.con.get_schema(op.name, database=op.namespace.database)
+        problems = schema_problems(contract, actual)
+        if problems:
+            return [CheckResult(name, "schema: " + "; ".join(problems), "error", 1)]
+        return run_checks(name, contract, table, location, self._query)
+
+    def check(self, select: Sequence[str] | None = None) -> list[CheckResult]:
+        """Check the contracts of the published tables, without building."""
+        names = self.project.select(select)
+        present = (
+            self.dialect.list_tables(self.con, self.target_schema)
+            if (self.target_schema in self.dialect.list_schemas(self.con))
+            else set()
+        )
+        missing = [n for n in names if n not in present]
+        if missing:
+            raise TransformsError(
+                f"not built in schema {self.target_schema!r}: {', '.join(missing)}: "
+                "run `transforms run` first"
+            )
+        results: list[CheckResult] = []
+        for layer, members in self.project.layers(names):
+            t0 = time.perf_counter()
+            layer_results = [r for n in members for r in self.check_model(n)]
+            self.reporter.layer_checked(layer, layer_results, time.perf_counter() - t0)
+            results.extend(layer_results)
+        return results
+
+
+def _compatible(expected: ibis.DataType, actual: ibis.DataType) -> bool:
+    """Can a source column of type ``actual`` stand where ``expected`` is declared?"""
+    if expected.is_integer():
+        return actual.is_integer()
+    if expected.is_decimal():
+        return actual.is_decimal() or actual.is_integer()
+    if expected.is_timestamp():
+        return actual.is_timestamp() and actual.timezone is None
+    return type(expected) is type(actual)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _best_effort(fn: Any, *args: Any) -> None:
+    with contextlib.suppress(Exception):
+        fn(*args)
