@@ -83,6 +83,34 @@ class Workspace:
     def q(self, *parts: str) -> str:
         return self.dialect.q(*parts)
 
+    def table(self, name: str, schema: str | None = None) -> Any:
+        """A bound Ibis table of this workspace (default: the source schema)."""
+        return self.con.table(name, database=schema or self.source_schema)
+
+    def rows(self, expr: Any) -> list[dict[str, Any]]:
+        """Execute an Ibis expression here; its rows as dicts, in the order the engine returns."""
+        result = self.dialect.sql(self.con, self.dialect.to_sql(expr))
+        return [dict(zip(expr.columns, r, strict=True)) for r in result]
+
+    def model_rows(self, name: str, **inputs: pa.Table | dict[str, Any]) -> list[dict[str, Any]]:
+        """Run model ``name`` alone over hand-made upstream tables; its rows, sorted.
+
+        Each input is loaded into the source schema under its upstream name; the model's output
+        is cast-checked against its contract schema, so a wrong type fails the test.
+        """
+        from transforms import expression
+        from transforms.engine.checks import schema_problems
+        from transforms.project import webshop
+
+        for upstream, data in inputs.items():
+            self.load(upstream, data)
+        expr = expression(name, {u: self.table(u) for u in inputs})
+        contract = webshop().models[name].contract
+        problems = schema_problems(contract, expr.schema())
+        assert not problems, f"{name}: {problems}"
+        rows = self.rows(expr)
+        return sorted(rows, key=lambda r: tuple((v is None, str(v)) for v in r.values()))
+
 
 def _make_workspace(engine: str, url: str, tag: str) -> Workspace:
     target = Target.parse(url)
