@@ -118,6 +118,7 @@ def _column_checks(col: ColumnSpec) -> list[_Counted]:
                 out.append(_Counted(f"{c} < {bound}", "error", lambda t, b=bound: t[c] >= b, (c,)))
             case OneOf(values=values, severity=severity):
                 shown = "/".join(map(str, values))
+                shown = shown if len(shown) <= 24 else f"{len(values)} accepted values"
                 out.append(
                     _Counted(f"{c} in {shown}", severity, lambda t, v=values: t[c].notin(v), (c,))
                 )
@@ -243,5 +244,5 @@ def _reference(
     if failing:
         cols = _ordered(keys, [column])
         sample = query(orphans.select(*cols).order_by(cols).limit(SAMPLE_ROWS))
-    label = f"{column} exists in {ref.model}.{ref.column}"
+    label = f"{column} in {ref.model}"
     return CheckResult(name, label, ref.severity, failing, sample)

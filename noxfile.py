@@ -1,0 +1,44 @@
+"""Developer tasks: `nox -s demo` (the main job), `nox -s tests`, `lint`, `typecheck`, `bench`."""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.reuse_existing_virtualenvs = True  # the local loop stays fast; CI starts clean
+nox.options.default_venv_backend = "venv"
+
+PYTHON = "3.11"
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The whole suite on DuckDB and PostgreSQL (PostgreSQL tests skip locally without a server,
+    and fail under CI=true)."""
+    session.install("-e", ".[test]")
+    workers = os.environ.get("PYTEST_WORKERS", "2")
+    session.run("pytest", "-n", workers, *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    session.install("-e", ".", "mypy>=1.10")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The main job: example data into ./webshop.duckdb (once), then the whole pipeline."""
+    session.install("-e", ".")
+    target = os.environ.get("TRANSFORMS_TARGET", "duckdb://webshop.duckdb")
+    session.run("transforms", "generate", "--target", target, "--scale", "0.1", "--if-missing")
+    session.run("transforms", "run", "--target", target, *session.posargs)

@@ -1,0 +1,5 @@
+"""``python -m transforms``."""
+
+from transforms.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,147 @@
+"""The ``transforms`` command: run, check, compile, list, generate. The only code that prints."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from transforms.engine.errors import TransformsError
+from transforms.engine.target import DEFAULT_URL, ENV_VAR
+
+err = Console(stderr=True, highlight=False)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show tracebacks of known errors")
+
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument(
+        "--target",
+        help=f"database URL (duckdb://file.db, duckdb://, postgres://user@host:port/db); "
+        f"default ${ENV_VAR} or {DEFAULT_URL}",
+    )
+    where.add_argument("--source-schema", default="public", help="schema of the raw tables")
+    where.add_argument("--target-schema", default="analytics", help="schema of the models")
+
+    select = argparse.ArgumentParser(add_help=False)
+    select.add_argument(
+        "-s",
+        "--select",
+        nargs="+",
+        action="extend",
+        metavar="PATTERN",
+        help="models to use: name, name+ (with downstream), +name (with upstream), or a layer",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="transforms",
+        description="Build, check and compile the webshop analytics models.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser(
+        "run", parents=[common, where, select], help="build, check and publish the models"
+    )
+    sub.add_parser(
+        "check", parents=[common, where, select], help="check the contracts of built models"
+    )
+    compile_ = sub.add_parser(
+        "compile", parents=[common, select], help="write each model's SQL, offline"
+    )
+    compile_.add_argument("--out", type=Path, default=Path("compiled"), help="output folder")
+    compile_.add_argument("--dialect", default="postgres", choices=["postgres", "duckdb"])
+    compile_.add_argument("--source-schema", default="public")
+    compile_.add_argument("--target-schema", default="analytics")
+    sub.add_parser("list", parents=[common, select], help="list models, layers and dependencies")
+    sub.add_parser(
+        "generate",
+        add_help=False,
+        help="generate example webshop data (see `transforms generate --help`)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["generate"]:
+        from examples.generate import main as generate
+
+        return generate(argv[1:])
+    args = _parser().parse_args(argv)
+    out = Console(highlight=False)
+    try:
+        return COMMANDS[args.command](args, out)
+    except TransformsError as exc:
+        if args.debug:
+            err.print_exception()
+        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        return 1
+    except KeyboardInterrupt:
+        err.print("[bold red]interrupted:[/] nothing was published")
+        return 130
+
+
+def _session(args: argparse.Namespace, out: Console):  # type: ignore[no-untyped-def]
+    from transforms.api import session
+    from transforms.console import RichReporter
+
+    return session(
+        args.target,
+        source_schema=args.source_schema,
+        target_schema=args.target_schema,
+        reporter=RichReporter(out),
+    )
+
+
+def cmd_run(args: argparse.Namespace, out: Console) -> int:
+    s = _session(args, out)
+    out.print(
+        f"Building into [bold]{s.dialect.target.display}[/] schema [bold]{args.target_schema}[/] "
+        f"from [bold]{args.source_schema}[/]"
+    )
+    s.run(args.select)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, out: Console) -> int:
+    results = _session(args, out).check(args.select)
+    errors = [r for r in results if r.is_error]
+    if errors:
+        raise TransformsError(f"{len(errors)} contract error(s): {errors[0].describe()}")
+    return 0
+
+
+def cmd_compile(args: argparse.Namespace, out: Console) -> int:
+    from transforms.engine.compile import compile_all
+    from transforms.project import webshop
+
+    written = compile_all(
+        webshop(),
+        args.out,
+        select=args.select,
+        dialect=args.dialect,
+        source_schema=args.source_schema,
+        target_schema=args.target_schema,
+    )
+    out.print(f"Wrote {len(written)} {args.dialect} SQL file(s) to {args.out}/")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, out: Console) -> int:
+    from transforms.project import webshop
+
+    project = webshop()
+    table = Table("model", "layer", "depends on", "grain")
+    for name in project.select(args.select):
+        m = project.models[name]
+        table.add_row(name, m.layer, ", ".join(m.depends_on), m.grain)
+    out.print(table)
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "check": cmd_check, "compile": cmd_compile, "list": cmd_list}

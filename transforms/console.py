@@ -1,0 +1,66 @@
+"""The terminal face of a run: a rich reporter. Only the CLI creates one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from transforms.engine.checks import CheckResult
+from transforms.engine.runner import ModelBuild, RunResult
+
+
+class RichReporter:
+    """Prints a line per built model, a table of contract results per layer and a summary."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(highlight=False)
+
+    def info(self, message: str) -> None:
+        self.console.print(message)
+
+    def model_built(self, build: ModelBuild) -> None:
+        self.console.print(
+            f"  [green]✓[/] {build.name:<32} [cyan]{build.rows:>12,}[/] rows "
+            f"[dim]{build.seconds:7.2f} s[/]"
+        )
+
+    def layer_checked(self, layer: str, results: list[CheckResult], seconds: float) -> None:
+        failed = [r for r in results if not r.passed]
+        passed = len(results) - len(failed)
+        style = "red" if any(r.is_error for r in failed) else "yellow" if failed else "green"
+        self.console.print(
+            f"  [{style}]{layer}: {passed}/{len(results)} contract checks passed[/] "
+            f"[dim]{seconds:.2f} s[/]"
+        )
+        if failed:
+            self.console.print(results_table(failed))
+
+    def run_finished(self, result: RunResult) -> None:
+        style = "green" if result.ok else "red"
+        self.console.print(
+            f"[{style}]{'Done' if result.ok else 'Failed'}:[/] built {len(result.builds)}, "
+            f"published {len(result.published)}, warnings {len(result.warnings)}, "
+            f"errors {len(result.errors)} in {result.seconds:.2f} s"
+        )
+
+
+def results_table(results: list[CheckResult]) -> Table:
+    table = Table(show_lines=False, pad_edge=False)
+    for column in ("model", "check", "severity", "failing rows", "sample (keys first)"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        colour = "red" if r.severity == "error" else "yellow"
+        table.add_row(
+            r.model,
+            r.check,
+            f"[{colour}]{r.severity}[/]",
+            f"{r.failing:,}",
+            "\n".join(_row(s) for s in r.sample),
+        )
+    return table
+
+
+def _row(sample: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in sample.items())
