@@ -17,7 +17,7 @@ import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -177,10 +177,20 @@ class Contract(BaseModel):
         return keys or [next(iter(cls.model_fields))]
 
 
+@dataclass(frozen=True)
+class Freshness:
+    """A source is stale when its newest ``column`` is older than ``warn_after``/``error_after``."""
+
+    column: str
+    warn_after: timedelta = timedelta(hours=24)
+    error_after: timedelta = timedelta(hours=72)
+
+
 class Source(Contract):
     """A raw source table. ``table`` is its name in the source schema."""
 
     table: ClassVar[str]
+    freshness: ClassVar[Freshness | None] = None
 
 
 def _dtype_of(cls: type, name: str, annotation: Any, metadata: list[Any]) -> tuple[str, bool]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.base import Int32, Int64, Source, SourceMoney, Text, Timestamp
+from contracts.base import Freshness, Int32, Int64, Source, SourceMoney, Text, Timestamp
 
 
 class Customer(Source):
@@ -30,6 +30,7 @@ class Product(Source):
 
 class Orders(Source):
     table = "orders"
+    freshness = Freshness("created_at")
 
     id: Int64 | None
     customer_id: Int64 | None
@@ -53,6 +54,7 @@ class Orderitem(Source):
 
 class Events(Source):
     table = "events"
+    freshness = Freshness("event_timestamp")
 
     id: Int64 | None
     customer_id: Int64 | None

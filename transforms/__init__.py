@@ -10,10 +10,29 @@ Library API::
 
 from __future__ import annotations
 
-from transforms.api import build, check, compile_sql, connect, expression, session
-from transforms.engine.checks import CheckResult
-from transforms.engine.errors import ContractError, TransformsError
-from transforms.engine.runner import ModelBuild, RunResult
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from transforms.api import build, check, compile_sql, connect, expression, session
+    from transforms.engine.checks import CheckResult
+    from transforms.engine.errors import ContractError, TransformsError
+    from transforms.engine.runner import ModelBuild, RunResult
+
+# Imported on first use, so that `transforms --help` does not pay for Ibis.
+_EXPORTS = {
+    "build": "transforms.api",
+    "check": "transforms.api",
+    "compile_sql": "transforms.api",
+    "connect": "transforms.api",
+    "expression": "transforms.api",
+    "session": "transforms.api",
+    "CheckResult": "transforms.engine.checks",
+    "ContractError": "transforms.engine.errors",
+    "TransformsError": "transforms.engine.errors",
+    "ModelBuild": "transforms.engine.runner",
+    "RunResult": "transforms.engine.runner",
+}
 
 __all__ = [
     "CheckResult",
@@ -28,3 +47,11 @@ __all__ = [
     "expression",
     "session",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'transforms' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value

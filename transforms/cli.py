@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -38,14 +39,40 @@ def _parser() -> argparse.ArgumentParser:
         help="models to use: name, name+ (with downstream), +name (with upstream), or a layer",
     )
 
+    fresh = argparse.ArgumentParser(add_help=False)
+    fresh.add_argument(
+        "--now", type=_timestamp, help="compare freshness with this UTC time (default: now)"
+    )
+    for flag, default in (("--warn-after", 24), ("--error-after", 72)):
+        fresh.add_argument(
+            flag,
+            action="append",
+            default=[],
+            metavar="[SOURCE=]HOURS",
+            help=f"freshness limit in hours, for all sources or one (default {default})",
+        )
+
     parser = argparse.ArgumentParser(
         prog="transforms",
         description="Build, check and compile the webshop analytics models.",
         parents=[common],
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser(
+        "run", parents=[common, where, select, fresh], help="build, check and publish the models"
+    )
+    run.add_argument(
+        "--freshness", action="store_true", help="check source freshness before building"
+    )
+    run.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to wait for another run on the same target (PostgreSQL)",
+    )
     sub.add_parser(
-        "run", parents=[common, where, select], help="build, check and publish the models"
+        "freshness", parents=[common, where, fresh], help="check how fresh the sources are"
     )
     sub.add_parser(
         "check", parents=[common, where, select], help="check the contracts of built models"
@@ -100,6 +127,10 @@ def _session(args: argparse.Namespace, out: Console):  # type: ignore[no-untyped
 
 def cmd_run(args: argparse.Namespace, out: Console) -> int:
     s = _session(args, out)
+    s.lock_timeout = args.lock_timeout
+    if args.freshness:
+        s.freshness_now = args.now or _utcnow()
+        s.freshness_limits = _limits(args)
     out.print(
         f"Building into [bold]{s.dialect.target.display}[/] schema [bold]{args.target_schema}[/] "
         f"from [bold]{args.source_schema}[/]"
@@ -114,6 +145,48 @@ def cmd_check(args: argparse.Namespace, out: Console) -> int:
     if errors:
         raise TransformsError(f"{len(errors)} contract error(s): {errors[0].describe()}")
     return 0
+
+
+def cmd_freshness(args: argparse.Namespace, out: Console) -> int:
+    s = _session(args, out)
+    names = [n for n, src in s.project.sources.items() if src.freshness is not None]
+    s.validate_sources(names)
+    results = s.freshness(names, args.now or _utcnow(), _limits(args))
+    s.reporter.layer_checked("sources", results, 0.0)
+    errors = [r for r in results if r.is_error]
+    if errors:
+        raise TransformsError(f"stale source: {errors[0].model}: {errors[0].check}")
+    return 0
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _timestamp(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO timestamp: {text!r}") from None
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _limits(args: argparse.Namespace) -> dict[str, tuple[timedelta | None, timedelta | None]]:
+    """``--warn-after 12 --error-after events=48`` → {"*": (12 h, None), "events": (None, 48 h)}."""
+    limits: dict[str, tuple[timedelta | None, timedelta | None]] = {}
+    for position, flag in enumerate(("warn_after", "error_after")):
+        for item in getattr(args, flag):
+            source, _, hours = item.rpartition("=")
+            try:
+                delta = timedelta(hours=float(hours))
+            except ValueError:
+                raise TransformsError(
+                    f"--{flag.replace('_', '-')} {item!r}: give hours, e.g. 24 or events=12"
+                ) from None
+            pair = list(limits.get(source or "*", (None, None)))
+            pair[position] = delta
+            limits[source or "*"] = (pair[0], pair[1])
+    return limits
 
 
 def cmd_compile(args: argparse.Namespace, out: Console) -> int:
@@ -144,4 +217,10 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "compile": cmd_compile, "list": cmd_list}
+COMMANDS = {
+    "run": cmd_run,
+    "check": cmd_check,
+    "freshness": cmd_freshness,
+    "compile": cmd_compile,
+    "list": cmd_list,
+}

@@ -63,4 +63,4 @@ def results_table(results: list[CheckResult]) -> Table:
 
 
 def _row(sample: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in sample.items())
+    return ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in sample.items())

@@ -1,10 +1,8 @@
 """The engine: declares, orders, compiles, builds, checks and publishes models.
 
 It knows nothing of the webshop: a project hands it sources (contracts) and models (functions
-declared with :func:`model`).
+declared with :func:`transforms.engine.model.model`). Modules: ``model`` (declaration), ``graph``
+(discovery, order, selection), ``checks`` (contracts → in-database checks), ``runner`` (build,
+audit, publish), ``compile`` (offline SQL), ``dialects`` (every DuckDB/PostgreSQL difference),
+``target`` (connection URLs), ``reporter`` (events; core code never prints).
 """
-
-from transforms.engine.errors import ContractError, TransformsError
-from transforms.engine.model import LAYERS, Model, model
-
-__all__ = ["LAYERS", "ContractError", "Model", "TransformsError", "model"]

@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import ibis
 
+from contracts.base import Severity
 from transforms.engine.checks import CheckResult, run_checks, schema_problems
 from transforms.engine.dialects import Dialect
 from transforms.engine.errors import ContractError, TransformsError
@@ -73,6 +75,12 @@ class Session:
     source_schema: str = "public"
     target_schema: str = "analytics"
     reporter: Reporter = field(default_factory=SilentReporter)
+    lock_timeout: float = 60.0  # seconds a run waits for another run on the same target
+    freshness_now: datetime | None = None  # check source freshness against this time when set
+    # (warn_after, error_after) per source name, "*" for all: overrides the contracts' limits
+    freshness_limits: dict[str, tuple[timedelta | None, timedelta | None]] = field(
+        default_factory=dict
+    )
 
     # --- sources -------------------------------------------------------------------------------
 
@@ -107,6 +115,50 @@ class Session:
             live[name] = actual
         return live
 
+    def freshness(
+        self,
+        names: Sequence[str] | None,
+        now: datetime,
+        limits: Mapping[str, tuple[timedelta | None, timedelta | None]] | None = None,
+    ) -> list[CheckResult]:
+        """How old the newest row of each source with a freshness rule is, against ``now``.
+
+        ``limits`` overrides (warn_after, error_after) per source name, ``"*"`` for every source.
+        """
+        results = []
+        for name in names if names is not None else self.project.sources:
+            rule = self.project.sources[name].freshness
+            if rule is None:
+                continue
+            for key in ("*", name):
+                warn, error = (limits or {}).get(key, (None, None))
+                rule = replace(
+                    rule,
+                    warn_after=warn or rule.warn_after,
+                    error_after=error or rule.error_after,
+                )
+            table = ibis.table(
+                self.project.sources[name].schema(), name=name, database=self.source_schema
+            )
+            [row] = self._query(table.aggregate(newest=table[rule.column].max()))
+            newest = row["newest"]
+            bounds = f"warn > {_hours(rule.warn_after)}, error > {_hours(rule.error_after)}"
+            if newest is None:
+                results.append(
+                    CheckResult(name, f"fresh: no {rule.column} at all ({bounds})", "error", 1)
+                )
+                continue
+            age = now - newest
+            label = f"fresh: newest {rule.column} is {_hours(age)} old ({bounds})"
+            severity: Severity = "error" if age > rule.error_after else "warn"
+            stale = age > rule.warn_after
+            results.append(
+                CheckResult(
+                    name, label, severity, int(stale), [{rule.column: newest}] if stale else []
+                )
+            )
+        return results
+
     # --- building ------------------------------------------------------------------------------
 
     def _query(self, expr: ibis.Table) -> list[dict[str, Any]]:
@@ -121,21 +173,36 @@ class Session:
         started = time.perf_counter()
         names = self.project.select(select)
         result = RunResult(run_id=uuid.uuid4().hex[:12], target_schema=self.target_schema)
+        try:
+            with self.dialect.run_lock(self.con, self.target_schema, self.lock_timeout):
+                self._run(names, result)
+        except TransformsError as exc:
+            result.error = str(exc)
+            raise
+        finally:
+            result.seconds = time.perf_counter() - started
+            self.reporter.run_finished(result)
+        return result
+
+    def _published(self) -> set[str]:
+        if self.target_schema not in self.dialect.list_schemas(self.con):
+            return set()
+        return self.dialect.list_tables(self.con, self.target_schema)
+
+    def _run(self, names: list[str], result: RunResult) -> None:
         selected = set(names)
-        needed_sources = sorted(
-            {
-                d
-                for n in names
-                for d in self.project.models[n].depends_on
-                if d in self.project.sources
-            }
+        sources = self.project.sources
+        needed = sorted(
+            {d for n in names for d in self.project.models[n].depends_on} & set(sources)
         )
-        live_sources = self.validate_sources(needed_sources)
-        published = (
-            self.dialect.list_tables(self.con, self.target_schema)
-            if (self.target_schema in self.dialect.list_schemas(self.con))
-            else set()
-        )
+        live_sources = self.validate_sources(needed)
+        if self.freshness_now is not None:
+            freshness = self.freshness(needed, self.freshness_now, self.freshness_limits)
+            result.checks.extend(freshness)
+            self.reporter.layer_checked("sources", freshness, 0.0)
+            if any(r.is_error for r in freshness):
+                raise ContractError("source freshness errors: nothing was built", freshness)
+        published = self._published()
         for n in names:
             for dep in self.project.models[n].depends_on:
                 if dep in self.project.models and dep not in selected and dep not in published:
@@ -157,23 +224,8 @@ class Session:
         try:
             for layer, members in self.project.layers(names):
                 for name in members:
-                    model = self.project.models[name]
-                    t0 = time.perf_counter()
-                    expr = model(**{d: location(d) for d in model.depends_on})
-                    schema, table = self.dialect.build_location(self.target_schema, name)
-                    try:
-                        rows = self.dialect.create_table_as(
-                            self.con, schema, table, self.dialect.to_sql(expr)
-                        )
-                    except TransformsError:
-                        raise
-                    except Exception as exc:
-                        raise TransformsError(
-                            f"building model {name!r} failed: {_first_line(exc)}"
-                        ) from exc
-                    build = ModelBuild(name, layer, rows, time.perf_counter() - t0)
-                    result.builds.append(build)
-                    self.reporter.model_built(build)
+                    result.builds.append(self._build(name, layer, location))
+                    self.reporter.model_built(result.builds[-1])
                 t0 = time.perf_counter()
                 layer_results = [r for name in members for r in self.check_model(name, location)]
                 result.check_seconds[layer] = time.perf_counter() - t0
@@ -187,14 +239,21 @@ class Session:
                     )
             self.dialect.publish(self.con, self.target_schema, names)
             result.published = list(names)
-        except TransformsError as exc:
-            result.error = str(exc)
-            raise
         finally:
             _best_effort(self.dialect.drop_build_area, self.con, self.target_schema)
-            result.seconds = time.perf_counter() - started
-            self.reporter.run_finished(result)
-        return result
+
+    def _build(self, name: str, layer: str, location: Callable[[str], ibis.Table]) -> ModelBuild:
+        model = self.project.models[name]
+        t0 = time.perf_counter()
+        expr = model(**{d: location(d) for d in model.depends_on})
+        schema, table = self.dialect.build_location(self.target_schema, name)
+        try:
+            rows = self.dialect.create_table_as(self.con, schema, table, self.dialect.to_sql(expr))
+        except TransformsError:
+            raise
+        except Exception as exc:
+            raise TransformsError(f"building model {name!r} failed: {_first_line(exc)}") from exc
+        return ModelBuild(name, layer, rows, time.perf_counter() - t0)
 
     # --- checking ------------------------------------------------------------------------------
 
@@ -246,6 +305,10 @@ def _compatible(expected: ibis.DataType, actual: ibis.DataType) -> bool:
     if expected.is_timestamp():
         return actual.is_timestamp() and actual.timezone is None
     return type(expected) is type(actual)
+
+
+def _hours(delta: timedelta) -> str:
+    return f"{delta.total_seconds() / 3600:.1f} h"
 
 
 def _first_line(exc: BaseException) -> str:
