@@ -42,3 +42,13 @@ def demo(session: nox.Session) -> None:
     target = os.environ.get("TRANSFORMS_TARGET", "duckdb://webshop.duckdb")
     session.run("transforms", "generate", "--target", target, "--scale", "0.1", "--if-missing")
     session.run("transforms", "run", "--target", target, *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Time the whole job on DuckDB and PostgreSQL (scales 0.1 and 1; `-- --scale 10` adds one).
+
+    Not part of the tests: numbers go to a table and bench/results.json.
+    """
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "bench.run", *session.posargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -65,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
         "--freshness", action="store_true", help="check source freshness before building"
     )
     run.add_argument(
+        "--report-json", type=Path, metavar="FILE", help="also write the run's result as JSON"
+    )
+    run.add_argument(
         "--lock-timeout",
         type=float,
         default=60.0,
@@ -98,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["generate"]:
         from examples.generate import main as generate
 
-        return generate(argv[1:])
+        return generate(argv[1:], prog="transforms generate")
     args = _parser().parse_args(argv)
     out = Console(highlight=False)
     try:
@@ -135,7 +139,11 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
         f"Building into [bold]{s.dialect.target.display}[/] schema [bold]{args.target_schema}[/] "
         f"from [bold]{args.source_schema}[/]"
     )
-    s.run(args.select)
+    try:
+        s.run(args.select)
+    finally:
+        if args.report_json and s.last_result is not None:
+            args.report_json.write_text(json.dumps(s.last_result.to_dict(), indent=2))
     return 0
 
 

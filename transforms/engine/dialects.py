@@ -96,6 +96,9 @@ class Dialect:
         )
         return {r[0] for r in rows}
 
+    def check_schema_name(self, con: SQLBackend, schema: str) -> None:
+        """Raise if ``schema`` cannot be used unambiguously on this connection."""
+
     def list_schemas(self, con: SQLBackend) -> set[str]:
         return {r[0] for r in self.sql(con, "SELECT schema_name FROM information_schema.schemata")}
 
@@ -156,6 +159,15 @@ class DuckDB(Dialect):
                 ) from None
             raise TransformsError(f"cannot open DuckDB file {self.target.path}: {exc}") from None
 
+    def check_schema_name(self, con: SQLBackend, schema: str) -> None:
+        # A DuckDB file is attached as a catalog named after it: "x"."t" would be ambiguous.
+        [(catalog,)] = self.sql(con, "SELECT current_database()")
+        if schema == catalog:
+            raise TransformsError(
+                f"schema {schema!r} has the name of the DuckDB file {self.target.path}: "
+                "rename the file or choose another schema"
+            )
+
     def sql(self, con: SQLBackend, statement: str) -> list[tuple[Any, ...]]:
         cur = con.con.execute(statement)  # type: ignore[attr-defined]
         return list(cur.fetchall()) if cur.description else []
@@ -196,6 +208,7 @@ class DuckDB(Dialect):
     def load_arrow(
         self, con: SQLBackend, schema: str, table: str, data: pa.Table, *, replace: bool = False
     ) -> None:
+        self.check_schema_name(con, schema)
         self.ensure_schema(con, schema)
         verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE"
         raw = con.con  # type: ignore[attr-defined]

@@ -64,6 +64,29 @@ class RunResult:
     def rows(self) -> dict[str, int]:
         return {b.name: b.rows for b in self.builds}
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-ready): for logs, dashboards and the benchmark."""
+        return {
+            "run_id": self.run_id,
+            "target_schema": self.target_schema,
+            "ok": self.ok,
+            "error": self.error,
+            "seconds": self.seconds,
+            "builds": [vars(b) for b in self.builds],
+            "check_seconds": self.check_seconds,
+            "checks": [
+                {
+                    "model": c.model,
+                    "check": c.check,
+                    "severity": c.severity,
+                    "failing": c.failing,
+                    "sample": [{k: str(v) for k, v in row.items()} for row in c.sample],
+                }
+                for c in self.checks
+            ],
+            "published": self.published,
+        }
+
 
 @dataclass
 class Session:
@@ -76,6 +99,7 @@ class Session:
     target_schema: str = "analytics"
     reporter: Reporter = field(default_factory=SilentReporter)
     lock_timeout: float = 60.0  # seconds a run waits for another run on the same target
+    last_result: RunResult | None = field(default=None, init=False)
     freshness_now: datetime | None = None  # check source freshness against this time when set
     # (warn_after, error_after) per source name, "*" for all: overrides the contracts' limits
     freshness_limits: dict[str, tuple[timedelta | None, timedelta | None]] = field(
@@ -173,6 +197,7 @@ class Session:
         started = time.perf_counter()
         names = self.project.select(select)
         result = RunResult(run_id=uuid.uuid4().hex[:12], target_schema=self.target_schema)
+        self.last_result = result
         try:
             with self.dialect.run_lock(self.con, self.target_schema, self.lock_timeout):
                 self._run(names, result)
@@ -190,6 +215,8 @@ class Session:
         return self.dialect.list_tables(self.con, self.target_schema)
 
     def _run(self, names: list[str], result: RunResult) -> None:
+        for schema in (self.source_schema, self.target_schema):
+            self.dialect.check_schema_name(self.con, schema)
         selected = set(names)
         sources = self.project.sources
         needed = sorted(

@@ -1,0 +1,233 @@
+"""The benchmark behind `nox -s bench`: the whole job on DuckDB and PostgreSQL, several times.
+
+Figures are medians of ``--repeat`` runs (with min and max): the machine is noisy. Results go
+to a rich table and to ``bench/results.json``. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+from examples.generate import generate, load
+from transforms.engine.dialects import Dialect
+from transforms.engine.target import Target
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+PG_ADMIN = os.environ.get("TRANSFORMS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+console = Console()
+
+
+class Figures:
+    """Samples per figure name; summarised as median, min, max."""
+
+    def __init__(self) -> None:
+        self.samples: dict[str, list[float]] = defaultdict(list)
+
+    def add(self, name: str, value: float) -> None:
+        self.samples[name].append(value)
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        return {
+            name: {
+                "median": statistics.median(v),
+                "min": min(v),
+                "max": max(v),
+                "runs": len(v),
+            }
+            for name, v in self.samples.items()
+        }
+
+
+def run_process(args: list[str]) -> tuple[float, float]:
+    """Run a command; its wall seconds and peak RSS in MiB (from the kernel's rusage)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}): {err.strip()}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def pg_database() -> tuple[str, Callable[[], None]]:
+    admin_target = Target.parse(PG_ADMIN)
+    admin = psycopg.connect(
+        host=admin_target.host,
+        port=admin_target.port,
+        user=admin_target.user,
+        dbname=admin_target.database,
+        autocommit=True,
+    )
+    name = f"transforms_bench_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql://{admin_target.user}@{admin_target.host}:{admin_target.port}/{name}"
+
+    def drop() -> None:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+    return url, drop
+
+
+def bench_engine(engine: str, url: str, scale: float, repeat: int, figures: Figures) -> None:
+    label = f"{engine} scale {scale:g}"
+    console.print(f"[bold]{label}[/]")
+    dialect = Dialect.for_target(Target.parse(url))
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        tables = generate(scale=scale)
+        figures.add(f"{label}: generate", time.perf_counter() - t0)
+        con = dialect.connect()
+        t0 = time.perf_counter()
+        load(con, dialect, "public", tables, replace=True)
+        figures.add(f"{label}: load", time.perf_counter() - t0)
+        con.disconnect()
+        del tables
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "run.json"
+        for _ in range(repeat):
+            seconds, rss = run_process(
+                [
+                    sys.executable,
+                    "-m",
+                    "transforms",
+                    "run",
+                    "--target",
+                    url,
+                    "--report-json",
+                    str(report),
+                ]
+            )
+            figures.add(f"{label}: transforms run (process)", seconds)
+            figures.add(f"{label}: transforms run peak RSS MiB", rss)
+            result = json.loads(report.read_text())
+            for build in result["builds"]:
+                figures.add(f"{label}: build {build['name']}", build["seconds"])
+            for layer, secs in result["check_seconds"].items():
+                built = sum(b["seconds"] for b in result["builds"] if b["layer"] == layer)
+                figures.add(f"{label}: build layer {layer}", built)
+                figures.add(f"{label}: checks layer {layer}", secs)
+                figures.add(f"{label}: checks share of layer {layer} %", 100 * secs / built)
+
+
+def bench_cli(repeat: int, figures: Figures) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeat):
+            figures.add(
+                "transforms --help (cold start)",
+                run_process([sys.executable, "-m", "transforms", "--help"])[0],
+            )
+            figures.add(
+                "transforms list (cold start)",
+                run_process([sys.executable, "-m", "transforms", "list"])[0],
+            )
+            figures.add(
+                "transforms compile (all models, offline)",
+                run_process([sys.executable, "-m", "transforms", "compile", "--out", tmp])[0],
+            )
+
+
+def bench_tests(repeat: int, figures: Figures) -> None:
+    for _ in range(repeat):
+        seconds, _ = run_process(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-m",
+                "duckdb",
+                "-n",
+                "2",
+                "-p",
+                "no:cacheprovider",
+            ]
+        )
+        figures.add("DuckDB test suite (pytest -m duckdb -n 2)", seconds)
+
+
+def versions() -> dict[str, str]:
+    names = ["ibis-framework", "sqlglot", "duckdb", "psycopg", "pyarrow", "pydantic"]
+    return {n: metadata.version(n) for n in names}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, action="append", help="scales (default 0.1 and 1)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--engine", choices=["duckdb", "postgres"], action="append")
+    parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    args = parser.parse_args(argv)
+    scales = args.scale or [0.1, 1.0]
+    engines = args.engine or ["duckdb", "postgres"]
+    figures = Figures()
+    started = time.perf_counter()
+    for scale in scales:
+        for engine in engines:
+            if engine == "duckdb":
+                with tempfile.TemporaryDirectory() as tmp:
+                    bench_engine(
+                        engine, f"duckdb://{tmp}/bench.duckdb", scale, args.repeat, figures
+                    )
+            else:
+                url, drop = pg_database()
+                try:
+                    bench_engine(engine, url, scale, args.repeat, figures)
+                finally:
+                    drop()
+    bench_cli(args.repeat, figures)
+    if not args.skip_tests:
+        bench_tests(args.repeat, figures)
+    summary = figures.summary()
+    table = Table("figure", "median", "min", "max", "runs", title="webshop-transforms benchmark")
+    for name, s in summary.items():
+        unit = "" if name.endswith(("MiB", "%")) else " s"
+        table.add_row(
+            name, f"{s['median']:.2f}{unit}", f"{s['min']:.2f}", f"{s['max']:.2f}", str(s["runs"])
+        )
+    console.print(table)
+    args.out.write_text(
+        json.dumps(
+            {
+                "machine": {
+                    "platform": platform.platform(),
+                    "python": platform.python_version(),
+                    "cpus": os.cpu_count(),
+                },
+                "versions": versions(),
+                "scales": scales,
+                "repeat": args.repeat,
+                "seconds_total": time.perf_counter() - started,
+                "figures": summary,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    console.print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
