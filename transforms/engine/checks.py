@@ -127,7 +127,8 @@ def _column_checks(col: ColumnSpec) -> list[_Counted]:
                     _Counted(
                         f"{c} matches {pattern}",
                         severity,
-                        lambda t, p=pattern: ~t[c].re_search(p),
+                        # the whole value must match: anchor the pattern (RE2 and PostgreSQL)
+                        lambda t, p=pattern: ~t[c].re_search(f"^(?:{p})$"),
                         (c,),
                     )
                 )
@@ -234,7 +235,7 @@ def _reference(
     resolve: Resolve,
     query: Query,
 ) -> CheckResult:
-    parent = resolve(ref.model)
+    parent = resolve(ref.model).view()  # a distinct relation, even when it references itself
     orphans = table.filter(table[column].notnull()).anti_join(
         parent, table[column] == parent[ref.column]
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 from transforms.engine.errors import TransformsError
 
 ENV_VAR = "TRANSFORMS_TARGET"
 DEFAULT_URL = "duckdb://webshop.duckdb"  # relative: like ibis, duckdb:///abs/path.db is absolute
+_ENCODE_HINT = "percent-encode a password holding '/', '?' or '#'"
 _SCHEMES = {"duckdb": "duckdb", "postgres": "postgres", "postgresql": "postgres"}
 
 
@@ -43,6 +44,19 @@ class Target:
             raw = unquote(parts.netloc + parts.path)
             path = None if raw in ("", ":memory:", "/:memory:") else raw
             return cls(engine="duckdb", url=url, path=path)
+        if parts.query or parts.fragment:
+            # Silently dropping e.g. ?sslmode=require would connect without what was asked for.
+            raise TransformsError(
+                f"the PostgreSQL target {redact(url)!r} has options after the database name, "
+                "which are not supported: set them with libpq's environment variables instead "
+                f"(PGSSLMODE, PGOPTIONS, …) ({_ENCODE_HINT})"
+            )
+        if "@" in parts.path:
+            # "user:pw/x@host/db" parses as host "user", database "x@host/db"
+            raise TransformsError(
+                f"the PostgreSQL target {redact(url)!r} has an '@' after the host: "
+                f"{_ENCODE_HINT}, and percent-encode an '@' in the database name as %40"
+            )
         if not parts.path.strip("/"):
             raise TransformsError(
                 f"the PostgreSQL target {redact(url)!r} names no database: "
@@ -50,8 +64,12 @@ class Target:
             )
         try:
             port = parts.port
-        except ValueError as exc:
-            raise TransformsError(f"bad port in target URL {redact(url)!r}: {exc}") from None
+        except ValueError:
+            # not the ValueError's text: it quotes the "port", which can be part of a password
+            raise TransformsError(
+                f"bad port in target URL {redact(url)!r}: use a number from 1 to 65535 "
+                f"({_ENCODE_HINT})"
+            ) from None
         return cls(
             engine="postgres",
             url=url,
@@ -61,6 +79,10 @@ class Target:
             password=unquote(parts.password) if parts.password else None,
             database=unquote(parts.path.lstrip("/")),
         )
+
+    def __repr__(self) -> str:
+        # the dataclass repr would show the URL and the password (tracebacks, logs, debuggers)
+        return f"Target({self.display!r})"
 
     @property
     def display(self) -> str:
@@ -74,10 +96,13 @@ class Target:
 
 
 def redact(url: str) -> str:
-    """Mask the password of a URL (``postgres://bob:***@host/db``)."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """Mask the password of a URL (``postgres://bob:***@host/db``).
+
+    Works on the text up to the last ``@``, not on a URL parse: a password holding an unencoded
+    ``#``, ``?`` or ``/`` ends the parsed host early, so a parse would find no password to mask.
+    """
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
         return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[-1]}"))
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
