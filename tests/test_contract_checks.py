@@ -73,11 +73,11 @@ def test_not_null_counts_nulls_and_samples_five_by_key(ws: Workspace) -> None:
     assert r.severity == "error"
     assert r.is_error
     assert r.sample == [
-        {"id": 2, "name": None},
-        {"id": 3, "name": None},
-        {"id": 5, "name": None},
-        {"id": 6, "name": None},
-        {"id": 7, "name": None},
+        {"id": 2, "name": None, "note": None},
+        {"id": 3, "name": None, "note": None},
+        {"id": 5, "name": None, "note": None},
+        {"id": 6, "name": None, "note": None},
+        {"id": 7, "name": None, "note": None},
     ]
     assert len(r.sample) == SAMPLE_ROWS == 5
     assert r.describe() == "nn: name not null failed for 7 row(s) [error]"
@@ -344,7 +344,8 @@ def test_row_check_counts_false_and_lets_null_pass(ws: Workspace) -> None:
     results = _run(ws, "rows", Ranged)
     assert _failing(results) == {"id not null": 0, "lo_le_hi": 2, "hi_small": 0, "id unique": 0}
     r = _result(results, "lo_le_hi")
-    assert r.sample == [{"id": 2}, {"id": 4}]
+    # row checks show the whole failing row, keys first
+    assert r.sample == [{"id": 2, "lo": 3, "hi": 2}, {"id": 4, "lo": 5, "hi": 4}]
     assert _result(results, "hi_small").severity == "warn"
 
 
@@ -450,7 +451,8 @@ def test_a_failing_column_check_costs_one_more_query_for_its_sample(ws: Workspac
     results = _run(ws, "clean", Clean, query)
     assert {k: v for k, v in _failing(results).items() if v} == {"n < 10": 1, "n_le_id": 1}
     assert _result(results, "n < 10").sample == [{"id": 4, "n": 12}]
-    assert _result(results, "n_le_id").sample == [{"id": 4}]
+    [row] = _result(results, "n_le_id").sample
+    assert (next(iter(row)), row["id"], row["n"]) == ("id", 4, 12)
     assert len(calls) == 3
 
 

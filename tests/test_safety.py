@@ -314,3 +314,31 @@ def test_cli_duckdb_file_in_use(ws: Workspace) -> None:
     proc = cli("run", "--target", ws.url)  # ws.con still holds the file
     assert proc.returncode == 1
     assert "in use by another process" in proc.stderr
+
+
+def test_store_failures_keeps_every_failing_row_of_the_latest_run(ws: Workspace) -> None:
+    load(ws, 2, orders=broken_orders())
+    s = transforms.session(ws.con, source_schema=ws.source_schema, target_schema=ws.target_schema)
+    s.store_failures = True
+    with pytest.raises(transforms.ContractError):
+        s.run(["staging"])
+    failures = f"{ws.target_schema}_failures"
+    assert s.last_result is not None
+    stored = ws.sql(
+        f"SELECT run_id, order_id FROM {ws.q(failures, 'stg_orders__order_id_unique')} "
+        "ORDER BY order_id"
+    )
+    assert stored == [(s.last_result.run_id, 100), (s.last_result.run_id, 100)]
+    assert "stg_orders" not in ws.dialect.list_tables(ws.con, ws.target_schema)
+
+    load(ws, 2)
+    s.run(["staging"])
+    assert sorted(
+        t for t in ws.dialect.list_tables(ws.con, failures) if t.startswith("stg_orders")
+    ) == [
+        "stg_orders__customer_id_in_stg_customer"  # a warning of the good run; the error is gone
+    ]
+    # warnings of the good run are kept too (the order item of unknown order 999)
+    assert ws.sql(
+        f"SELECT order_id FROM {ws.q(failures, 'stg_orderitem__order_id_in_stg_orders')}"
+    ) == [(999,)]

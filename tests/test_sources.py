@@ -14,6 +14,7 @@ import pyarrow as pa
 import pytest
 
 import transforms
+from tests import sample_data
 from tests.conftest import Workspace
 from transforms.engine.checks import schema_problems
 from transforms.project import webshop
@@ -301,3 +302,14 @@ def test_an_error_publishes_nothing_and_keeps_the_previous_tables(ws: Workspace)
 
     assert _contents(ws) == before
     assert _target_tables(ws) == {f"{ws.target_schema}.{m}" for m in STAGING}
+
+
+def test_a_finer_decimal_scale_is_incompatible(ws: Workspace) -> None:
+    tables = dict(sample_data.sources(1))
+    tables["product"] = tables["product"].set_column(
+        3, "price", tables["product"]["price"].cast(pa.decimal128(12, 4))
+    )
+    for name, table in tables.items():
+        ws.load(name, table)
+    with pytest.raises(transforms.TransformsError, match=r"product\.price is decimal\(12, 4\)"):
+        transforms.build(ws.con, source_schema=ws.source_schema, target_schema=ws.target_schema)

@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
         "--freshness", action="store_true", help="check source freshness before building"
     )
     run.add_argument(
+        "--store-failures",
+        action="store_true",
+        help="keep every failing row in schema <target-schema>_failures, a table per check",
+    )
+    run.add_argument(
         "--report-json", type=Path, metavar="FILE", help="also write the run's result as JSON"
     )
     run.add_argument(
@@ -132,6 +137,7 @@ def _session(args: argparse.Namespace, out: Console):  # type: ignore[no-untyped
 def cmd_run(args: argparse.Namespace, out: Console) -> int:
     s = _session(args, out)
     s.lock_timeout = args.lock_timeout
+    s.store_failures = args.store_failures
     if args.freshness:
         s.freshness_now = args.now or _utcnow()
         s.freshness_limits = _limits(args)

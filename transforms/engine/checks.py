@@ -44,6 +44,8 @@ class CheckResult:
     severity: Severity
     failing: int
     sample: list[dict[str, Any]] = field(default_factory=list)
+    # every failing row, as an unexecuted expression (for --store-failures)
+    violations: ibis.Table | None = field(default=None, compare=False, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -92,158 +94,151 @@ def _same_type(expected: ibis.DataType, actual: ibis.DataType) -> bool:
 
 
 @dataclass(frozen=True)
-class _Counted:
-    """A check that is one filtered count in the model's single aggregate query."""
+class _Check:
+    """One data check, ready to run: how to find its failing rows, and how to count them cheaply.
+
+    ``fails`` (a row predicate) puts the check into the model's single aggregate query;
+    ``screen`` (two aggregates, equal when the check passes) does the same for uniqueness;
+    a check with neither costs one count query of its own.
+    """
 
     name: str
     severity: Severity
-    violates: Callable[[ibis.Table], ibis.Value]  # boolean: the row fails
-    columns: tuple[str, ...]  # shown with the keys in samples
+    violations: Callable[[ibis.Table], ibis.Table]  # the failing rows, keys first
+    fails: Callable[[ibis.Table], ibis.Value] | None = None
+    screen: Callable[[ibis.Table], tuple[ibis.Value, ibis.Value]] | None = None
 
 
-def _column_checks(col: ColumnSpec) -> list[_Counted]:
+def _row_rule(
+    name: str, severity: Severity, fails: Callable[[ibis.Table], ibis.Value], shown: list[str]
+) -> _Check:
+    def violations(t: ibis.Table) -> ibis.Table:
+        return t.filter(fails(t)).select(*shown)
+
+    return _Check(name, severity, violations, fails=fails)
+
+
+def _column_checks(col: ColumnSpec, keys: list[str], every: list[str]) -> list[_Check]:
     c = col.name
-    out: list[_Counted] = []
+    shown = _ordered(keys, [c])
+    out: list[_Check] = []
     if not col.nullable:
-        out.append(_Counted(f"{c} not null", "error", lambda t: t[c].isnull(), (c,)))
+        out.append(_row_rule(f"{c} not null", "error", lambda t: t[c].isnull(), every))
     for check in col.checks:
         match check:
             case at.Ge(ge=bound):
-                out.append(_Counted(f"{c} >= {bound}", "error", lambda t, b=bound: t[c] < b, (c,)))
-            case at.Gt(gt=bound):
-                out.append(_Counted(f"{c} > {bound}", "error", lambda t, b=bound: t[c] <= b, (c,)))
-            case at.Le(le=bound):
-                out.append(_Counted(f"{c} <= {bound}", "error", lambda t, b=bound: t[c] > b, (c,)))
-            case at.Lt(lt=bound):
-                out.append(_Counted(f"{c} < {bound}", "error", lambda t, b=bound: t[c] >= b, (c,)))
-            case OneOf(values=values, severity=severity):
-                shown = "/".join(map(str, values))
-                shown = shown if len(shown) <= 24 else f"{len(values)} accepted values"
                 out.append(
-                    _Counted(f"{c} in {shown}", severity, lambda t, v=values: t[c].notin(v), (c,))
+                    _row_rule(f"{c} >= {bound}", "error", lambda t, b=bound: t[c] < b, shown)
+                )
+            case at.Gt(gt=bound):
+                out.append(
+                    _row_rule(f"{c} > {bound}", "error", lambda t, b=bound: t[c] <= b, shown)
+                )
+            case at.Le(le=bound):
+                out.append(
+                    _row_rule(f"{c} <= {bound}", "error", lambda t, b=bound: t[c] > b, shown)
+                )
+            case at.Lt(lt=bound):
+                out.append(
+                    _row_rule(f"{c} < {bound}", "error", lambda t, b=bound: t[c] >= b, shown)
+                )
+            case OneOf(values=values, severity=severity):
+                label = "/".join(map(str, values))
+                label = label if len(label) <= 24 else f"{len(values)} accepted values"
+                out.append(
+                    _row_rule(f"{c} in {label}", severity, lambda t, v=values: t[c].notin(v), shown)
                 )
             case Matches(pattern=pattern, severity=severity):
                 out.append(
-                    _Counted(
+                    _row_rule(
                         f"{c} matches {pattern}",
                         severity,
                         # the whole value must match: anchor the pattern (RE2 and PostgreSQL)
                         lambda t, p=pattern: ~t[c].re_search(f"^(?:{p})$"),
-                        (c,),
+                        shown,
                     )
                 )
+            case Unique(severity=severity):
+                out.append(_unique((c,), severity, keys))
     return out
 
 
-def _row_check(check: RowCheck) -> _Counted:
-    return _Counted(check.name, check.severity, lambda t: ~check.rule(t), ())
+def _unique(columns: tuple[str, ...], severity: Severity, keys: list[str]) -> _Check:
+    label = f"{columns[0]} unique" if len(columns) == 1 else f"unique({', '.join(columns)})"
+    shown = _ordered(list(columns), keys)
+
+    def violations(t: ibis.Table) -> ibis.Table:
+        present = t.filter([t[c].notnull() for c in columns])
+        groups = present.group_by(list(columns)).aggregate(__n=present.count())
+        return present.semi_join(groups.filter(groups.__n > 1), list(columns)).select(*shown)
+
+    def screen(t: ibis.Table) -> tuple[ibis.Value, ibis.Value]:
+        return t[columns[0]].count(), t[columns[0]].nunique()
+
+    return _Check(label, severity, violations, screen=screen if len(columns) == 1 else None)
+
+
+def _reference(column: str, ref: References, keys: list[str], resolve: Resolve) -> _Check:
+    def violations(t: ibis.Table) -> ibis.Table:
+        parent = resolve(ref.model).view()  # a distinct relation, even when it references itself
+        orphans = t.filter(t[column].notnull()).anti_join(parent, t[column] == parent[ref.column])
+        return orphans.select(*_ordered(keys, [column]))
+
+    return _Check(f"{column} in {ref.model}", ref.severity, violations)
+
+
+def plan_checks(contract: type[Contract], resolve: Resolve) -> list[_Check]:
+    """Every data check the contract declares, in declaration order."""
+    columns = contract.columns()
+    keys = contract.keys()
+    every = _ordered(keys, [c.name for c in columns])
+    plan = [c for col in columns for c in _column_checks(col, keys, every)]
+    for check in contract.checks:
+        match check:
+            case RowCheck(name=label, rule=rule, severity=severity):
+                plan.append(_row_rule(label, severity, lambda t, r=rule: ~r(t), every))
+            case UniqueKey(columns=cols, severity=severity):
+                plan.append(_unique(cols, severity, keys))
+            case TableCheck(name=label, violations=violations, severity=severity):
+                plan.append(_Check(label, severity, violations))
+    for col in columns:
+        plan.extend(
+            _reference(col.name, r, keys, resolve) for r in col.checks if isinstance(r, References)
+        )
+    return plan
 
 
 def run_checks(
     name: str, contract: type[Contract], table: ibis.Table, resolve: Resolve, query: Query
 ) -> list[CheckResult]:
-    """Run every data check of ``contract`` on ``table``; one result per check."""
-    columns = contract.columns()
-    keys = contract.keys()
-    counted = [c for col in columns for c in _column_checks(col)]
-    counted += [_row_check(c) for c in contract.checks if isinstance(c, RowCheck)]
-    uniques = [(col.name, chk) for col in columns for chk in col.checks if isinstance(chk, Unique)]
+    """Run every data check of ``contract`` on ``table``; one result per check, in order."""
+    plan = plan_checks(contract, resolve)
 
-    # One scan: every filtered count, plus count / count-distinct pairs that reveal duplicates.
+    # One scan for every row rule and every single-column uniqueness screen.
     aggs: dict[str, ibis.Value] = {"__rows": table.count()}
-    for i, c in enumerate(counted):
-        aggs[f"__c{i}"] = table.count(where=c.violates(table))
-    for i, (col, _) in enumerate(uniques):
-        aggs[f"__u{i}_n"] = table[col].count()
-        aggs[f"__u{i}_d"] = table[col].nunique()
+    for i, check in enumerate(plan):
+        if check.fails is not None:
+            aggs[f"__f{i}"] = table.count(where=check.fails(table))
+        elif check.screen is not None:
+            aggs[f"__s{i}a"], aggs[f"__s{i}b"] = check.screen(table)
     [totals] = query(table.aggregate(**aggs))
 
-    results: list[CheckResult] = []
-    for i, c in enumerate(counted):
-        failing = int(totals[f"__c{i}"])
+    results = []
+    for i, check in enumerate(plan):
+        violations = check.violations(table)
+        if check.fails is not None:
+            failing = int(totals[f"__f{i}"])
+        elif check.screen is not None and totals[f"__s{i}a"] == totals[f"__s{i}b"]:
+            failing = 0
+        else:
+            [row] = query(violations.aggregate(__rows=violations.count()))
+            failing = int(row["__rows"])
         sample = []
         if failing:
-            cols = _ordered(keys, c.columns)
-            sample = query(
-                table.filter(c.violates(table)).select(*cols).order_by(cols).limit(SAMPLE_ROWS)
-            )
-        results.append(CheckResult(name, c.name, c.severity, failing, sample))
-
-    for i, (col, chk) in enumerate(uniques):
-        duplicated = totals[f"__u{i}_n"] != totals[f"__u{i}_d"]
-        results.append(
-            _unique_result(name, (col,), chk.severity, table, keys, query)
-            if duplicated
-            else CheckResult(name, f"{col} unique", chk.severity, 0)
-        )
-
-    for check in contract.checks:
-        if isinstance(check, UniqueKey):
-            results.append(_unique_result(name, check.columns, check.severity, table, keys, query))
-        elif isinstance(check, TableCheck):
-            results.append(_table_check(name, check, table, query))
-
-    for col in columns:
-        for chk in col.checks:
-            if isinstance(chk, References):
-                results.append(_reference(name, col.name, chk, table, keys, resolve, query))
+            sample = query(violations.order_by(list(violations.columns)).limit(SAMPLE_ROWS))
+        results.append(CheckResult(name, check.name, check.severity, failing, sample, violations))
     return results
 
 
 def _ordered(keys: list[str], columns: tuple[str, ...] | list[str]) -> list[str]:
     return list(dict.fromkeys([*keys, *columns]))
-
-
-def _unique_result(
-    name: str,
-    columns: tuple[str, ...],
-    severity: Severity,
-    table: ibis.Table,
-    keys: list[str],
-    query: Query,
-) -> CheckResult:
-    label = f"{columns[0]} unique" if len(columns) == 1 else f"unique({', '.join(columns)})"
-    present = table.filter([table[c].notnull() for c in columns])
-    groups = (
-        present.group_by(list(columns)).aggregate(__n=present.count()).filter(lambda g: g.__n > 1)
-    )
-    [row] = query(groups.aggregate(__rows=groups.__n.sum()))
-    failing = int(row["__rows"] or 0)
-    sample = []
-    if failing:
-        cols = _ordered(list(columns), keys)
-        sample = query(
-            present.semi_join(groups, list(columns)).select(*cols).order_by(cols).limit(SAMPLE_ROWS)
-        )
-    return CheckResult(name, label, severity, failing, sample)
-
-
-def _table_check(name: str, check: TableCheck, table: ibis.Table, query: Query) -> CheckResult:
-    violations = check.violations(table)
-    [row] = query(violations.aggregate(__rows=violations.count()))
-    failing = int(row["__rows"])
-    sample = query(violations.limit(SAMPLE_ROWS)) if failing else []
-    return CheckResult(name, check.name, check.severity, failing, sample)
-
-
-def _reference(
-    name: str,
-    column: str,
-    ref: References,
-    table: ibis.Table,
-    keys: list[str],
-    resolve: Resolve,
-    query: Query,
-) -> CheckResult:
-    parent = resolve(ref.model).view()  # a distinct relation, even when it references itself
-    orphans = table.filter(table[column].notnull()).anti_join(
-        parent, table[column] == parent[ref.column]
-    )
-    [row] = query(orphans.aggregate(__rows=orphans.count()))
-    failing = int(row["__rows"])
-    sample = []
-    if failing:
-        cols = _ordered(keys, [column])
-        sample = query(orphans.select(*cols).order_by(cols).limit(SAMPLE_ROWS))
-    label = f"{column} in {ref.model}"
-    return CheckResult(name, label, ref.severity, failing, sample)

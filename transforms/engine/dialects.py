@@ -150,7 +150,7 @@ class DuckDB(Dialect):
         import duckdb
 
         try:
-            return ibis.duckdb.connect(self.target.duckdb_path())
+            con = ibis.duckdb.connect(self.target.duckdb_path())
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise TransformsError(
@@ -158,6 +158,9 @@ class DuckDB(Dialect):
                     "(another run, or an open client): wait for it to finish or close it"
                 ) from None
             raise TransformsError(f"cannot open DuckDB file {self.target.path}: {exc}") from None
+        # Ibis leaves NULLS LAST to DuckDB's default: pin it, the tie-breaks depend on it
+        self.sql(con, "SET default_null_order = 'nulls_last'")
+        return con
 
     def check_schema_name(self, con: SQLBackend, schema: str) -> None:
         # A DuckDB file is attached as a catalog named after it: "x"."t" would be ambiguous.

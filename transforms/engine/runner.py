@@ -8,6 +8,7 @@ A failure at any point leaves the published tables as they were.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -100,6 +101,7 @@ class Session:
     reporter: Reporter = field(default_factory=SilentReporter)
     lock_timeout: float = 60.0  # seconds a run waits for another run on the same target
     last_result: RunResult | None = field(default=None, init=False)
+    store_failures: bool = False  # keep every failing row in <target>_failures
     freshness_now: datetime | None = None  # check source freshness against this time when set
     # (warn_after, error_after) per source name, "*" for all: overrides the contracts' limits
     freshness_limits: dict[str, tuple[timedelta | None, timedelta | None]] = field(
@@ -258,6 +260,8 @@ class Session:
                 result.check_seconds[layer] = time.perf_counter() - t0
                 result.checks.extend(layer_results)
                 self.reporter.layer_checked(layer, layer_results, result.check_seconds[layer])
+                if self.store_failures:
+                    self._store_failures(members, layer_results, result.run_id)
                 if any(r.is_error for r in layer_results):
                     failed = sorted({r.model for r in layer_results if r.is_error})
                     raise ContractError(
@@ -268,6 +272,27 @@ class Session:
             result.published = list(names)
         finally:
             _best_effort(self.dialect.drop_build_area, self.con, self.target_schema)
+
+    @property
+    def failures_schema(self) -> str:
+        return f"{self.target_schema}_failures"
+
+    def _store_failures(self, models: list[str], results: list[CheckResult], run_id: str) -> None:
+        """Keep every failing row of this run's failed checks, a table per check.
+
+        The failures schema always shows the latest run of each model: its old tables go first.
+        """
+        schema = self.failures_schema
+        self.dialect.ensure_schema(self.con, schema)
+        for table in sorted(self.dialect.list_tables(self.con, schema)):
+            if table.split("__")[0] in models:
+                self.dialect.sql(self.con, f"DROP TABLE {self.dialect.q(schema, table)}")
+        for r in results:
+            if r.passed or r.violations is None:
+                continue
+            rows = r.violations.select(ibis.literal(run_id).name("run_id"), *r.violations.columns)
+            name = failures_table(r.model, r.check)
+            self.dialect.create_table_as(self.con, schema, name, self.dialect.to_sql(rows))
 
     def _build(self, name: str, layer: str, location: Callable[[str], ibis.Table]) -> ModelBuild:
         model = self.project.models[name]
@@ -328,10 +353,18 @@ def _compatible(expected: ibis.DataType, actual: ibis.DataType) -> bool:
     if expected.is_integer():
         return actual.is_integer()
     if expected.is_decimal():
-        return actual.is_decimal() or actual.is_integer()
+        # a finer scale would be rounded away by staging's cast: incompatible, not silently cut
+        fits = actual.is_decimal() and (actual.scale is None or actual.scale <= expected.scale)
+        return fits or actual.is_integer()
     if expected.is_timestamp():
         return actual.is_timestamp() and actual.timezone is None
     return type(expected) is type(actual)
+
+
+def failures_table(model: str, check: str) -> str:
+    """``stg_orders__order_id_unique``: the table keeping a check's failing rows (≤ 63 chars)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", check.lower()).strip("_")
+    return f"{model}__{slug}"[:63]
 
 
 def _hours(delta: timedelta) -> str:
