@@ -41,3 +41,45 @@ def first_per(table: ibis.Table, key: str, order_by: list[ibis.Value]) -> ibis.T
     window = ibis.window(group_by=table[key], order_by=order_by)
     ranked = table.mutate(__rank=ibis.row_number().over(window))
     return ranked.filter(_.__rank == 0).drop("__rank")
+
+
+def iso_week(ts: ibis.TimestampValue) -> ibis.DateValue:
+    """The Monday (a date) of the ISO week of ``ts``."""
+    return ts.truncate("W").date()
+
+
+def elapsed_microseconds(end: ibis.TimestampValue, start: ibis.TimestampValue) -> ibis.IntegerValue:
+    """Exact elapsed time ``end − start`` in microseconds (int64), the same on both engines.
+
+    ``delta(unit="hour"/"day")`` counts boundaries crossed on DuckDB and elapsed time on
+    PostgreSQL; microseconds are exact on both.
+    """
+    return end.delta(start, unit="microsecond")
+
+
+def session_key(customer_id: ibis.IntegerValue, number: ibis.IntegerValue) -> ibis.StringValue:
+    """The session id ``"<customer_id>-<session_number>"``."""
+    return customer_id.cast("string").concat("-", number.cast("string"))
+
+
+def int64(x: ibis.Value) -> ibis.IntegerValue:
+    """``CAST(x AS BIGINT)``, always emitted.
+
+    Ibis types ``SUM`` of an integer as int64 and drops a cast to int64 as a no-op, but DuckDB
+    returns HUGEINT and PostgreSQL numeric for ``SUM(bigint)``: the stored column must be cast.
+    """
+    import ibis.expr.operations as ops
+
+    return ops.Cast(x, to=ibis.dtype("int64")).to_expr()
+
+
+def money(x: ibis.Value) -> ibis.DecimalValue:
+    """``CAST(x AS DECIMAL(18, 2))``, always emitted.
+
+    Engines widen decimal arithmetic and sums differently (DuckDB ``DECIMAL(18,2) - DECIMAL(18,2)``
+    is ``DECIMAL(19,2)``, PostgreSQL drops the precision), while Ibis keeps typing the result
+    ``decimal(18, 2)`` and would drop the cast as a no-op.
+    """
+    import ibis.expr.operations as ops
+
+    return ops.Cast(x, to=ibis.dtype(MONEY)).to_expr()
