@@ -163,7 +163,7 @@ class Contract(BaseModel):
         return specs
 
     @classmethod
-    def schema(cls) -> ibis.Schema:
+    def ibis_schema(cls) -> ibis.Schema:
         """The Ibis schema of the table (column names, order and types)."""
         return ibis.schema({c.name: c.ibis_type() for c in cls.columns()})
 

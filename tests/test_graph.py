@@ -248,8 +248,8 @@ def test_select_unknown_name_suggests_a_close_one() -> None:
 def test_expression_and_unbound_tables() -> None:
     project = _project(("a", "staging", ["raw"]), ("b", "intermediate", ["a", "other"]))
     raw = project.unbound("raw", "src")
-    assert raw.schema() == Raw.schema()
-    assert project.unbound("a").schema() == Row.schema()
+    assert raw.schema() == Raw.ibis_schema()
+    assert project.unbound("a").schema() == Row.ibis_schema()
     assert project.expression("a", {"raw": raw}).equals(raw)
     with pytest.raises(TransformsError, match="model 'b' needs upstream tables: other"):
         project.expression("b", {"a": raw})

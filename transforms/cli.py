@@ -7,11 +7,15 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
 from transforms.engine.errors import TransformsError
+
+if TYPE_CHECKING:
+    from transforms.engine.runner import Session
 from transforms.engine.target import DEFAULT_URL, ENV_VAR
 
 err = Console(stderr=True, highlight=False)
@@ -122,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _session(args: argparse.Namespace, out: Console):  # type: ignore[no-untyped-def]
+def _session(args: argparse.Namespace, out: Console) -> Session:
     from transforms.api import session
     from transforms.console import RichReporter
 

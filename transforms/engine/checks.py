@@ -9,6 +9,7 @@ failing rows, keys first.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,7 +65,7 @@ class CheckResult:
 
 def schema_problems(contract: type[Contract], actual: ibis.Schema) -> list[str]:
     """How ``actual`` differs from the declared columns (names, order, types); empty when equal."""
-    expected = contract.schema()
+    expected = contract.ibis_schema()
     if list(actual.names) != list(expected.names):
         missing = [n for n in expected.names if n not in actual.names]
         extra = [n for n in actual.names if n not in expected.names]
@@ -123,44 +124,59 @@ def _column_checks(col: ColumnSpec, keys: list[str], every: list[str]) -> list[_
     shown = _ordered(keys, [c])
     out: list[_Check] = []
     if not col.nullable:
-        out.append(_row_rule(f"{c} not null", "error", lambda t: t[c].isnull(), every))
+        out.append(_row_rule(f"{c} not null", "error", _fails(c, "null", None), every))
     for check in col.checks:
         match check:
             case at.Ge(ge=bound):
-                out.append(
-                    _row_rule(f"{c} >= {bound}", "error", lambda t, b=bound: t[c] < b, shown)
-                )
+                out.append(_row_rule(f"{c} >= {bound}", "error", _fails(c, "<", bound), shown))
             case at.Gt(gt=bound):
-                out.append(
-                    _row_rule(f"{c} > {bound}", "error", lambda t, b=bound: t[c] <= b, shown)
-                )
+                out.append(_row_rule(f"{c} > {bound}", "error", _fails(c, "<=", bound), shown))
             case at.Le(le=bound):
-                out.append(
-                    _row_rule(f"{c} <= {bound}", "error", lambda t, b=bound: t[c] > b, shown)
-                )
+                out.append(_row_rule(f"{c} <= {bound}", "error", _fails(c, ">", bound), shown))
             case at.Lt(lt=bound):
-                out.append(
-                    _row_rule(f"{c} < {bound}", "error", lambda t, b=bound: t[c] >= b, shown)
-                )
+                out.append(_row_rule(f"{c} < {bound}", "error", _fails(c, ">=", bound), shown))
             case OneOf(values=values, severity=severity):
                 label = "/".join(map(str, values))
                 label = label if len(label) <= 24 else f"{len(values)} accepted values"
                 out.append(
-                    _row_rule(f"{c} in {label}", severity, lambda t, v=values: t[c].notin(v), shown)
+                    _row_rule(f"{c} in {label}", severity, _fails(c, "notin", values), shown)
                 )
             case Matches(pattern=pattern, severity=severity):
+                # the whole value must match: anchor the pattern (RE2 and PostgreSQL)
+                anchored = f"^(?:{pattern})$"
                 out.append(
                     _row_rule(
-                        f"{c} matches {pattern}",
-                        severity,
-                        # the whole value must match: anchor the pattern (RE2 and PostgreSQL)
-                        lambda t, p=pattern: ~t[c].re_search(f"^(?:{p})$"),
-                        shown,
+                        f"{c} matches {pattern}", severity, _fails(c, "mismatch", anchored), shown
                     )
                 )
             case Unique(severity=severity):
                 out.append(_unique((c,), severity, keys))
     return out
+
+
+def _fails(column: str, how: str, arg: Any) -> Callable[[ibis.Table], ibis.Value]:
+    """The predicate of a failing row; NULL values pass every check but not-null."""
+
+    def predicate(t: ibis.Table) -> ibis.Value:
+        value = t[column]
+        match how:
+            case "null":
+                return value.isnull()
+            case "notin":
+                return value.notin(arg)
+            case "mismatch":
+                return ~value.re_search(arg)
+        return _COMPARE[how](value, arg)
+
+    return predicate
+
+
+_COMPARE: dict[str, Callable[[Any, Any], ibis.Value]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 
 
 def _unique(columns: tuple[str, ...], severity: Severity, keys: list[str]) -> _Check:
@@ -196,7 +212,7 @@ def plan_checks(contract: type[Contract], resolve: Resolve) -> list[_Check]:
     for check in contract.checks:
         match check:
             case RowCheck(name=label, rule=rule, severity=severity):
-                plan.append(_row_rule(label, severity, lambda t, r=rule: ~r(t), every))
+                plan.append(_row_rule(label, severity, _violates(rule), every))
             case UniqueKey(columns=cols, severity=severity):
                 plan.append(_unique(cols, severity, keys))
             case TableCheck(name=label, violations=violations, severity=severity):
@@ -206,6 +222,10 @@ def plan_checks(contract: type[Contract], resolve: Resolve) -> list[_Check]:
             _reference(col.name, r, keys, resolve) for r in col.checks if isinstance(r, References)
         )
     return plan
+
+
+def _violates(rule: Callable[[ibis.Table], ibis.Value]) -> Callable[[ibis.Table], ibis.Value]:
+    return lambda t: ~rule(t)
 
 
 def run_checks(

@@ -34,7 +34,7 @@ BUILD_PREFIX = "__build__"
 # --- Expressions Ibis cannot write portably ----------------------------------------------------
 
 
-class ByteOrder(ops.Value):  # type: ignore[misc]
+class ByteOrder(ops.Value):
     """A string whose ordering and comparison use byte order (PostgreSQL's ``COLLATE "C"``)."""
 
     arg: ops.Value[dt.String]
@@ -172,7 +172,7 @@ class DuckDB(Dialect):
             )
 
     def sql(self, con: SQLBackend, statement: str) -> list[tuple[Any, ...]]:
-        cur = con.con.execute(statement)  # type: ignore[attr-defined]
+        cur = con.con.execute(statement)
         return list(cur.fetchall()) if cur.description else []
 
     def create_table_as(self, con: SQLBackend, schema: str, table: str, select_sql: str) -> int:
@@ -214,7 +214,7 @@ class DuckDB(Dialect):
         self.check_schema_name(con, schema)
         self.ensure_schema(con, schema)
         verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE"
-        raw = con.con  # type: ignore[attr-defined]
+        raw = con.con
         raw.register("__transforms_load", data)
         try:
             self.sql(con, f"{verb} {self.q(schema, table)} AS SELECT * FROM __transforms_load")
@@ -247,13 +247,13 @@ class Postgres(Dialect):
             ) from None
 
     def sql(self, con: SQLBackend, statement: str) -> list[tuple[Any, ...]]:
-        with con.con.cursor() as cur:  # type: ignore[attr-defined]
+        with con.con.cursor() as cur:
             cur.execute(statement)
             return list(cur.fetchall()) if cur.description else []
 
     def create_table_as(self, con: SQLBackend, schema: str, table: str, select_sql: str) -> int:
         name = self.q(schema, table)
-        raw = con.con  # type: ignore[attr-defined]
+        raw = con.con
         with raw.transaction(), raw.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {name}")
             cur.execute(f"CREATE TABLE {name} AS {select_sql}")
@@ -279,7 +279,7 @@ class Postgres(Dialect):
 
     def publish(self, con: SQLBackend, target_schema: str, models: Sequence[str]) -> None:
         build = self.build_schema(target_schema)
-        raw = con.con  # type: ignore[attr-defined]
+        raw = con.con
         # Transactional DDL: readers see the whole old version or the whole new one.
         with raw.transaction(), raw.cursor() as cur:
             for model in models:
@@ -310,7 +310,7 @@ class Postgres(Dialect):
     ) -> None:
         columns = ", ".join(f"{self.q(f.name)} {_pg_type(f.type)}" for f in data.schema)
         name = self.q(schema, table)
-        raw = con.con  # type: ignore[attr-defined]
+        raw = con.con
         with raw.transaction(), raw.cursor() as cur:
             cur.execute(f"CREATE SCHEMA IF NOT EXISTS {self.q(schema)}")
             if replace:

@@ -142,8 +142,8 @@ class Project:
     def unbound(self, name: str, database: str | None = None) -> ibis.Table:
         """An unbound Ibis table with the declared schema of source or model ``name``."""
         if name in self.sources:
-            return ibis.table(self.sources[name].schema(), name=name, database=database)
-        return ibis.table(self.models[name].contract.schema(), name=name, database=database)
+            return ibis.table(self.sources[name].ibis_schema(), name=name, database=database)
+        return ibis.table(self.models[name].contract.ibis_schema(), name=name, database=database)
 
     def expression(self, name: str, upstream: Mapping[str, ibis.Table]) -> ibis.Table:
         """Model ``name`` as an Ibis expression over the given upstream tables."""

@@ -164,7 +164,7 @@ class Session:
                     error_after=error or rule.error_after,
                 )
             table = ibis.table(
-                self.project.sources[name].schema(), name=name, database=self.source_schema
+                self.project.sources[name].ibis_schema(), name=name, database=self.source_schema
             )
             [row] = self._query(table.aggregate(newest=table[rule.column].max()))
             newest = row["newest"]
@@ -243,7 +243,7 @@ class Session:
         def location(name: str) -> ibis.Table:
             if name in self.project.sources:
                 return self._table(self.source_schema, name, live_sources[name])
-            declared = self.project.models[name].contract.schema()
+            declared = self.project.models[name].contract.ibis_schema()
             if name in selected:
                 schema, table = self.dialect.build_location(self.target_schema, name)
                 return self._table(schema, table, declared)
@@ -315,7 +315,9 @@ class Session:
         if location is None:
 
             def location(n: str) -> ibis.Table:
-                return self._table(self.target_schema, n, self.project.models[n].contract.schema())
+                return self._table(
+                    self.target_schema, n, self.project.models[n].contract.ibis_schema()
+                )
 
         table = location(name)
         op = table.op()
