@@ -40,7 +40,7 @@ def published(ws: Workspace, schema: str | None = None) -> dict[str, list[tuple[
 
 def assert_no_build_leftovers(ws: Workspace) -> None:
     assert not [t for t in ws.dialect.list_tables(ws.con, ws.target_schema) if BUILD_PREFIX in t]
-    assert not [s for s in ws.dialect.list_schemas(ws.con) if s.startswith(ws.target_schema + "_")]
+    assert not [s for s in ws.dialect.list_schemas(ws.con) if s.startswith(ws.target_schema + "__")]
 
 
 def broken_orders() -> pa.Table:
@@ -342,3 +342,27 @@ def test_store_failures_keeps_every_failing_row_of_the_latest_run(ws: Workspace)
     assert ws.sql(
         f"SELECT order_id FROM {ws.q(failures, 'stg_orderitem__order_id_in_stg_orders')}"
     ) == [(999,)]
+
+
+def test_every_run_is_logged_with_its_check_results(ws: Workspace) -> None:
+    load(ws, 2, orders=broken_orders())
+    with pytest.raises(transforms.ContractError):
+        build(ws)
+    failed = transforms.last_run(ws.con, target_schema=ws.target_schema)
+    assert failed is not None
+    assert (failed["ok"], failed["published"]) == (False, "")
+    assert "contract errors in staging" in failed["error"]
+    errors = [
+        (c["model"], c["check"], c["failing"])
+        for c in failed["checks"]
+        if c["severity"] == "error" and c["failing"]
+    ]
+    assert errors == [("stg_orders", "order_id unique", 2)]
+
+    load(ws, 2)
+    result = build(ws)
+    good = transforms.last_run(ws.con, target_schema=ws.target_schema)
+    assert good is not None
+    assert (good["run_id"], good["ok"], good["error"]) == (result.run_id, True, None)
+    assert good["published"].split(",") == STAGING
+    assert len(good["checks"]) == len(result.checks)

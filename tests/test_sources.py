@@ -118,12 +118,12 @@ def _build(ws: Workspace, **kwargs: Any) -> transforms.RunResult:
 
 
 def _target_tables(ws: Workspace) -> set[str]:
-    """Every table of the target schema and of any build area next to it."""
+    """Every table of the target schema and of any build area next to it (not the run log)."""
     schemas = ws.dialect.list_schemas(ws.con)
     return {
         f"{schema}.{table}"
         for schema in schemas
-        if schema.startswith(ws.target_schema)
+        if schema.startswith(ws.target_schema) and schema != f"{ws.target_schema}_meta"
         for table in ws.dialect.list_tables(ws.con, schema)
     }
 

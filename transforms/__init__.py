@@ -14,7 +14,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from transforms.api import build, check, compile_sql, connect, expression, session
+    from transforms.api import (
+        build,
+        check,
+        compile_sql,
+        connect,
+        expression,
+        last_run,
+        session,
+    )
     from transforms.engine.checks import CheckResult
     from transforms.engine.errors import ContractError, TransformsError
     from transforms.engine.runner import ModelBuild, RunResult
@@ -26,6 +34,7 @@ _EXPORTS = {
     "compile_sql": "transforms.api",
     "connect": "transforms.api",
     "expression": "transforms.api",
+    "last_run": "transforms.api",
     "session": "transforms.api",
     "CheckResult": "transforms.engine.checks",
     "ContractError": "transforms.engine.errors",
@@ -45,6 +54,7 @@ __all__ = [
     "compile_sql",
     "connect",
     "expression",
+    "last_run",
     "session",
 ]
 

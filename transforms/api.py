@@ -74,6 +74,16 @@ def check(
     return session(con_or_url, target_schema=target_schema, reporter=reporter).check(select)
 
 
+def last_run(
+    con_or_url: SQLBackend | str | None = None, *, target_schema: str = "analytics"
+) -> dict[str, Any] | None:
+    """The latest logged run of the target (``<target>_meta``) with its check results."""
+    from transforms.engine import runlog
+
+    con, dialect = connect(con_or_url)
+    return runlog.last_run(con, dialect, target_schema)
+
+
 def expression(model_name: str, sources: Mapping[str, ibis.Table]) -> ibis.Table:
     """Model ``model_name`` as an unexecuted Ibis expression over the given upstream tables.
 

@@ -13,12 +13,13 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import ibis
 
 from contracts.base import Severity
+from transforms.engine import runlog
 from transforms.engine.checks import CheckResult, run_checks, schema_problems
 from transforms.engine.dialects import Dialect
 from transforms.engine.errors import ContractError, TransformsError
@@ -102,6 +103,7 @@ class Session:
     lock_timeout: float = 60.0  # seconds a run waits for another run on the same target
     last_result: RunResult | None = field(default=None, init=False)
     store_failures: bool = False  # keep every failing row in <target>_failures
+    record_runs: bool = True  # append each run and its check results to <target>_meta
     freshness_now: datetime | None = None  # check source freshness against this time when set
     # (warn_after, error_after) per source name, "*" for all: overrides the contracts' limits
     freshness_limits: dict[str, tuple[timedelta | None, timedelta | None]] = field(
@@ -200,11 +202,23 @@ class Session:
         names = self.project.select(select)
         result = RunResult(run_id=uuid.uuid4().hex[:12], target_schema=self.target_schema)
         self.last_result = result
+        started_at = datetime.now(UTC).replace(tzinfo=None)
         try:
             with self.dialect.run_lock(self.con, self.target_schema, self.lock_timeout):
-                self._run(names, result)
-        except TransformsError as exc:
-            result.error = str(exc)
+                try:
+                    self._run(names, result)
+                except BaseException as exc:
+                    result.error = _describe(exc)
+                    raise
+                finally:
+                    result.seconds = time.perf_counter() - started
+                    if self.record_runs:
+                        with contextlib.suppress(Exception):  # the log must not mask the outcome
+                            runlog.record(
+                                self.con, self.dialect, self.target_schema, result, started_at
+                            )
+        except BaseException as exc:
+            result.error = result.error or _describe(exc)
             raise
         finally:
             result.seconds = time.perf_counter() - started
@@ -371,6 +385,10 @@ def failures_table(model: str, check: str) -> str:
 
 def _hours(delta: timedelta) -> str:
     return f"{delta.total_seconds() / 3600:.1f} h"
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, TransformsError) else _first_line(exc)
 
 
 def _first_line(exc: BaseException) -> str:
