@@ -1,11 +1,16 @@
 """webshop-transforms: portable, contract-checked webshop analytics models in Ibis.
 
-Library API::
+Library API (see :mod:`transforms.api`)::
 
     import transforms
     result = transforms.build("duckdb://webshop.duckdb")   # build, check, publish
-    expr = transforms.expression("stg_orders", {"orders": my_ibis_table})
-    sql = transforms.compile_sql("stg_orders", dialect="postgres")
+    results = transforms.check("duckdb://webshop.duckdb")  # re-check the published tables
+    run = transforms.last_run("duckdb://webshop.duckdb")   # the run log: LoggedRun | None
+    expr = transforms.expression("mart_sales", {"orders": ..., "orderitem": ...})
+    sql = transforms.compile_sql("stg_orders", dialect="postgres")  # offline
+    row = transforms.contract("mart_sales").model_validate(fetched_row)  # typed, validated
+
+Every function is safe to call from several threads, each with its own connection.
 """
 
 from __future__ import annotations
@@ -15,16 +20,20 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from transforms.api import (
+        LoggedCheck,
+        LoggedRun,
         build,
         check,
         compile_sql,
         connect,
+        contract,
         expression,
         last_run,
         session,
     )
     from transforms.engine.checks import CheckResult
     from transforms.engine.errors import ContractError, TransformsError
+    from transforms.engine.reporter import Reporter
     from transforms.engine.runner import ModelBuild, RunResult
 
 # Imported on first use, so that `transforms --help` does not pay for Ibis.
@@ -33,6 +42,10 @@ _EXPORTS = {
     "check": "transforms.api",
     "compile_sql": "transforms.api",
     "connect": "transforms.api",
+    "contract": "transforms.api",
+    "LoggedCheck": "transforms.api",
+    "LoggedRun": "transforms.api",
+    "Reporter": "transforms.engine.reporter",
     "expression": "transforms.api",
     "last_run": "transforms.api",
     "session": "transforms.api",
@@ -46,13 +59,17 @@ _EXPORTS = {
 __all__ = [
     "CheckResult",
     "ContractError",
+    "LoggedCheck",
+    "LoggedRun",
     "ModelBuild",
+    "Reporter",
     "RunResult",
     "TransformsError",
     "build",
     "check",
     "compile_sql",
     "connect",
+    "contract",
     "expression",
     "last_run",
     "session",

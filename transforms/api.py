@@ -1,12 +1,26 @@
-"""The library API for services that embed the models: build, check, compile, compose."""
+"""The library API for services that embed the models: build, check, compile, compose.
+
+Every function is re-entrant and keeps no global state: a service may call them from several
+threads at once, each with its own connection (an Ibis connection is not safe to share
+between threads). Nothing here prints; pass a :class:`~transforms.engine.reporter.Reporter`
+to hear about a run as it goes.
+
+Rows fetched from a published table validate against the model's contract class::
+
+    from contracts.marts import MartCartValue
+    rows = [MartCartValue.model_validate(r) for r in fetched]  # typed, checked
+"""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict, cast
 
 import ibis
 
+from contracts.base import Contract
 from transforms.engine.checks import CheckResult
 from transforms.engine.compile import compile_sql as _compile_sql
 from transforms.engine.dialects import Dialect
@@ -19,9 +33,51 @@ from transforms.project import webshop
 if TYPE_CHECKING:
     from ibis.backends.sql import SQLBackend
 
+__all__ = [
+    "LoggedCheck",
+    "LoggedRun",
+    "build",
+    "check",
+    "compile_sql",
+    "connect",
+    "contract",
+    "expression",
+    "last_run",
+    "session",
+]
+
+
+class LoggedCheck(TypedDict):
+    """One check result of a logged run (table ``<target>_meta.check_results``)."""
+
+    run_id: str
+    model: str
+    check: str
+    severity: str  # "error" or "warn"
+    failing: int  # 0 when the check passed
+
+
+class LoggedRun(TypedDict):
+    """A logged run (table ``<target>_meta.runs``) with its check results."""
+
+    run_id: str
+    started_at: datetime  # UTC, without time zone
+    seconds: float
+    ok: bool
+    error: str | None
+    built: str  # model names, comma-separated
+    published: str  # model names, comma-separated (empty when the run failed)
+    checks: list[LoggedCheck]
+
 
 def connect(con_or_url: SQLBackend | str | None = None) -> tuple[SQLBackend, Dialect]:
-    """An Ibis connection and its dialect, from a connection, a URL or ``$TRANSFORMS_TARGET``."""
+    """An Ibis connection and its dialect.
+
+    ``con_or_url`` is an open Ibis DuckDB or PostgreSQL connection (used as it is), a target
+    URL (``duckdb://file.db``, ``duckdb://``, ``postgres://user@host:port/db``: a new
+    connection), or ``None`` for ``$TRANSFORMS_TARGET``, else ``duckdb://webshop.duckdb``.
+    Raises :class:`TransformsError` for another engine or a bad URL.
+    """
     if con_or_url is None or isinstance(con_or_url, str):
         dialect = Dialect.for_target(Target.parse(con_or_url))
         return dialect.connect(), dialect
@@ -38,6 +94,11 @@ def session(
     target_schema: str = "analytics",
     reporter: Reporter | None = None,
 ) -> Session:
+    """The webshop project on one connection: for finer control than :func:`build`.
+
+    The session's attributes tune a run before :meth:`Session.run`: ``store_failures``,
+    ``freshness_now`` and ``freshness_limits``, ``lock_timeout``, ``record_runs``.
+    """
     con, dialect = connect(con_or_url)
     return Session(
         project=webshop(),
@@ -57,7 +118,15 @@ def build(
     target_schema: str = "analytics",
     reporter: Reporter | None = None,
 ) -> RunResult:
-    """Build, check and publish the selected models; raises ContractError on a failed check."""
+    """Build, check and publish the selected models (all of them by default).
+
+    ``select`` takes the CLI's patterns: ``name``, ``name+`` (and downstream), ``+name`` (and
+    upstream), or a layer. Models are built in a private area, checked layer by layer, and
+    published together in one transaction only if no ``error`` check failed; failed ``warn``
+    checks are in ``result.warnings``. Raises :class:`ContractError` (with ``.results``) when
+    an error check fails and :class:`TransformsError` for other known problems (a missing
+    source table, a bad URL, …); the published tables are then unchanged.
+    """
     return session(
         con_or_url, source_schema=source_schema, target_schema=target_schema, reporter=reporter
     ).run(select)
@@ -70,27 +139,43 @@ def check(
     target_schema: str = "analytics",
     reporter: Reporter | None = None,
 ) -> list[CheckResult]:
-    """Check the contracts of tables already built, without rebuilding."""
+    """Check the contracts of the published tables, without rebuilding; one result per check.
+
+    Failed checks are returned, not raised: look at ``result.is_error``.
+    """
     return session(con_or_url, target_schema=target_schema, reporter=reporter).check(select)
 
 
 def last_run(
     con_or_url: SQLBackend | str | None = None, *, target_schema: str = "analytics"
-) -> dict[str, Any] | None:
-    """The latest logged run of the target (``<target>_meta``) with its check results."""
+) -> LoggedRun | None:
+    """The latest logged run of the target with its check results; ``None`` before any run."""
     from transforms.engine import runlog
 
     con, dialect = connect(con_or_url)
-    return runlog.last_run(con, dialect, target_schema)
+    return cast("LoggedRun | None", runlog.last_run(con, dialect, target_schema))
 
 
 def expression(model_name: str, sources: Mapping[str, ibis.Table]) -> ibis.Table:
-    """Model ``model_name`` as an unexecuted Ibis expression over the given upstream tables.
+    """Model ``model_name`` as an unexecuted Ibis expression over the given tables.
 
-    ``sources`` maps each upstream name the model reads (sources or models) to an Ibis table;
-    upstream models not given are composed from their own upstream, recursively.
+    ``sources`` maps names the model reads, directly or not, to Ibis tables: usually the raw
+    source tables (``{"orders": con.table("orders"), …}``), but an upstream model's table may
+    be given too and is then used as it is. Upstream models not given are composed from their
+    own upstream, recursively. Filter, join or aggregate the result before executing it.
+
+    Raises :class:`TransformsError` for an unknown model or name in ``sources``, or when a
+    table the model needs is not given.
     """
     project = webshop()
+    if model_name not in project.models:
+        project.expression(model_name, {})  # raises, with a did-you-mean
+    known = set(project.sources) | set(project.models)
+    for name in sources:
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise TransformsError(f"sources: no source or model named {name!r}{hint}")
     memo: dict[str, ibis.Table] = dict(sources)
 
     def resolve(name: str) -> ibis.Table:
@@ -99,16 +184,41 @@ def expression(model_name: str, sources: Mapping[str, ibis.Table]) -> ibis.Table
                 raise TransformsError(
                     f"model {model_name!r} needs table {name!r}: pass it in sources"
                 )
-            memo[name] = project.expression(
-                name, {d: resolve(d) for d in project.models[name].depends_on}
-            )
+            # .view(): tables composed from a shared upstream stay distinct when a model
+            # joins two of them (Ibis would otherwise reject the join as ambiguous)
+            upstream = {d: resolve(d).view() for d in project.models[name].depends_on}
+            memo[name] = project.expression(name, upstream)
         return memo[name]
 
-    if model_name not in project.models:
-        project.expression(model_name, {})  # raises with a did-you-mean
     return resolve(model_name)
 
 
-def compile_sql(model_name: str, dialect: str = "postgres", **schemas: Any) -> str:
-    """The SQL of one model, compiled offline (no connection)."""
-    return _compile_sql(webshop(), model_name, dialect=dialect, **schemas)
+def compile_sql(
+    model_name: str,
+    dialect: str = "postgres",
+    *,
+    source_schema: str = "public",
+    target_schema: str = "analytics",
+) -> str:
+    """The SELECT statement of one model, compiled offline (no connection).
+
+    It reads the sources from ``source_schema`` and upstream models from ``target_schema``;
+    ``dialect`` is ``"postgres"`` or ``"duckdb"``.
+    """
+    return _compile_sql(
+        webshop(),
+        model_name,
+        dialect=dialect,
+        source_schema=source_schema,
+        target_schema=target_schema,
+    )
+
+
+def contract(model_name: str) -> type[Contract]:
+    """The contract class of a model or source: validates fetched rows, lists the columns."""
+    project = webshop()
+    if model_name in project.sources:
+        return project.sources[model_name]
+    if model_name not in project.models:
+        project.expression(model_name, {})  # raises, with a did-you-mean
+    return project.models[model_name].contract

@@ -98,6 +98,16 @@ def _parser() -> argparse.ArgumentParser:
     compile_.add_argument("--source-schema", default="public")
     compile_.add_argument("--target-schema", default="analytics")
     sub.add_parser("list", parents=[common, select], help="list models, layers and dependencies")
+    docs = sub.add_parser(
+        "docs", parents=[common], help="write the documentation site (static HTML)"
+    )
+    docs.add_argument("--out", type=Path, default=Path("site"), help="output folder (site/)")
+    docs.add_argument(
+        "--target",
+        help="also show row counts and the last run's check results of this database URL",
+    )
+    docs.add_argument("--source-schema", default="public", help="schema of the raw tables")
+    docs.add_argument("--target-schema", default="analytics", help="schema of the models")
     sub.add_parser(
         "generate",
         add_help=False,
@@ -235,10 +245,24 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace, out: Console) -> int:
+    from transforms.docs import write_site
+
+    index = write_site(
+        args.out,
+        con_or_url=args.target,
+        source_schema=args.source_schema,
+        target_schema=args.target_schema,
+    )
+    out.print(f"Wrote docs to {index}", markup=False, soft_wrap=True)
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run,
     "check": cmd_check,
     "freshness": cmd_freshness,
     "compile": cmd_compile,
     "list": cmd_list,
+    "docs": cmd_docs,
 }

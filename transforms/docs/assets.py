@@ -1,0 +1,207 @@
+"""The site's stylesheet and script, inlined into the page: nothing is fetched when viewing."""
+
+from __future__ import annotations
+
+CSS = """
+:root {
+  --ink: #1f2933; --muted: #5f6c7b; --line: #e3e8ef; --bg: #f6f8fb; --card: #fff;
+  --accent: #2456c7; --code-bg: #f3f5f9;
+  --source: #64748b; --staging: #2563eb; --intermediate: #7c3aed; --marts: #0f8a5f;
+  --error: #c62828; --warn: #b26a00; --ok: #1b7f4b;
+  --mono: ui-monospace, SFMono-Regular, "DejaVu Sans Mono", Menlo, Consolas, monospace;
+}
+* { box-sizing: border-box; }
+html { scroll-behavior: smooth; }
+body {
+  margin: 0; color: var(--ink); background: var(--bg);
+  font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
+}
+a { color: var(--accent); text-decoration: none; }
+a:hover { text-decoration: underline; }
+code, pre { font-family: var(--mono); font-size: 0.86em; }
+code { background: var(--code-bg); padding: 0.1em 0.35em; border-radius: 4px; }
+pre {
+  background: #0f172a; color: #e2e8f0; padding: 14px 16px; border-radius: 8px;
+  overflow-x: auto; line-height: 1.45; margin: 0.6em 0 0;
+}
+pre code { background: none; padding: 0; font-size: 12.5px; color: inherit; }
+
+#sidebar {
+  position: fixed; top: 0; left: 0; bottom: 0; width: 272px; overflow-y: auto;
+  background: #fff; border-right: 1px solid var(--line); padding: 18px 14px 30px;
+}
+#sidebar .brand { font-weight: 700; font-size: 16px; color: var(--ink); display: block; }
+#sidebar .tagline { color: var(--muted); font-size: 12.5px; margin: 2px 0 12px; }
+#filter {
+  width: 100%; padding: 6px 9px; border: 1px solid var(--line); border-radius: 6px;
+  font: inherit; font-size: 13px; margin-bottom: 10px;
+}
+#sidebar h2 .dot { width: 9px; height: 9px; border-radius: 50%; display: inline-block; }
+.dot.source { background: var(--source); } .dot.staging { background: var(--staging); }
+.dot.intermediate { background: var(--intermediate); } .dot.marts { background: var(--marts); }
+#sidebar h2 {
+  font-size: 11px; letter-spacing: 0.08em; text-transform: uppercase; color: var(--muted);
+  margin: 14px 0 4px; display: flex; align-items: center; gap: 6px;
+}
+#sidebar ul { list-style: none; margin: 0; padding: 0; }
+#sidebar li a {
+  display: block; padding: 2px 8px; border-radius: 5px; color: var(--ink);
+  font-size: 12.5px; font-family: var(--mono); overflow: hidden; text-overflow: ellipsis;
+  white-space: nowrap;
+}
+#sidebar li a.page { font-family: inherit; font-size: 14px; }
+#sidebar li a:hover { background: var(--bg); text-decoration: none; }
+#sidebar li.hidden { display: none; }
+
+main { margin-left: 272px; padding: 28px 32px 80px; max-width: 1560px; }
+header.page h1 { margin: 0; font-size: 28px; }
+header.page p { margin: 4px 0 0; color: var(--muted); }
+section { margin-top: 34px; }
+section > h2 {
+  font-size: 21px; margin: 0 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line);
+}
+.card, .prose {
+  background: var(--card); border: 1px solid var(--line); border-radius: 10px;
+  padding: 18px 22px; margin: 0 0 16px;
+}
+.prose { max-width: 980px; }
+.prose > :first-child { margin-top: 0; }
+.prose > :last-child { margin-bottom: 0; }
+.prose h3 { margin: 1.1em 0 0.3em; font-size: 17px; }
+.prose h3:first-child { margin-top: 0; }
+.prose table { margin: 8px 0; }
+article.card { scroll-margin-top: 12px; }
+article.card:target { border-color: var(--accent); box-shadow: 0 0 0 3px #2456c733; }
+article h3 { margin: 0; font-family: var(--mono); font-size: 18px; }
+.title { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; }
+.title .rows { margin-left: auto; color: var(--muted); font-size: 13px; }
+.grain { font-weight: 600; margin: 8px 0 4px; }
+.description p { margin: 4px 0; color: var(--ink); }
+.badge {
+  display: inline-block; font-size: 11.5px; font-weight: 600; padding: 1px 8px;
+  border-radius: 999px; color: #fff; line-height: 1.6; white-space: nowrap;
+}
+.badge.source { background: var(--source); }
+.badge.staging { background: var(--staging); }
+.badge.intermediate { background: var(--intermediate); }
+.badge.marts { background: var(--marts); }
+.badge.error { background: #fdecea; color: var(--error); }
+.badge.warn { background: #fff4e0; color: var(--warn); }
+.badge.pass { background: #e6f4ec; color: var(--ok); }
+.badge.fail-error { background: var(--error); }
+.badge.fail-warn { background: var(--warn); }
+.badge.none { background: #eef1f5; color: var(--muted); }
+.chip {
+  display: inline-block; font-family: var(--mono); font-size: 11.5px; padding: 0 6px;
+  margin: 1px 3px 1px 0; border-radius: 4px; background: #eef2ff; color: #3730a3;
+  white-space: nowrap;
+}
+.chip.warn { background: #fff4e0; color: var(--warn); }
+dl.deps { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 10px 0; }
+dl.deps dt { color: var(--muted); font-size: 13px; }
+dl.deps dd { margin: 0; font-family: var(--mono); font-size: 13px; }
+dl.deps dd a { margin-right: 10px; }
+dl.deps .none { color: var(--muted); font-family: inherit; }
+h4 code { text-transform: none; letter-spacing: 0; }
+p code { white-space: nowrap; }
+h4 {
+  margin: 16px 0 6px; font-size: 12px; text-transform: uppercase; letter-spacing: 0.06em;
+  color: var(--muted);
+}
+table { border-collapse: collapse; width: 100%; font-size: 13.5px; }
+th {
+  text-align: left; font-weight: 600; color: var(--muted); font-size: 12px;
+  border-bottom: 1px solid var(--line); padding: 5px 10px 5px 0;
+}
+td { border-bottom: 1px solid #f0f2f6; padding: 5px 10px 5px 0; vertical-align: top; }
+tr:last-child td { border-bottom: none; }
+td.name { font-family: var(--mono); font-size: 13px; white-space: nowrap; }
+td.type { font-family: var(--mono); font-size: 12.5px; color: #0b5394; white-space: nowrap; }
+td.null { color: var(--muted); white-space: nowrap; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.muted { color: var(--muted); }
+details { margin-top: 14px; }
+details pre { max-height: 560px; overflow: auto; }
+summary { cursor: pointer; color: var(--accent); font-size: 13.5px; }
+.two { display: grid; grid-template-columns: 1fr 1fr; gap: 0 28px; }
+@media (max-width: 1100px) { .two { grid-template-columns: 1fr; } }
+
+.lineage-box {
+  background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 10px;
+  overflow-x: auto;
+}
+svg.lineage { display: block; width: 100%; height: auto; min-width: 900px; }
+svg.lineage .band { fill: #f8fafc; stroke: #edf0f5; }
+svg.lineage .band-title {
+  font: 600 12px system-ui, sans-serif; fill: var(--muted); text-transform: uppercase;
+  letter-spacing: 0.08em;
+}
+svg.lineage .edge { fill: none; stroke: #9aa8bb; stroke-width: 1.3; opacity: 0.75; }
+svg.lineage .arrowhead { fill: #9aa8bb; }
+svg.lineage .node rect { fill: #fff; stroke-width: 1.6; }
+svg.lineage .node text { font: 13px var(--mono); fill: var(--ink); }
+svg.lineage .node-source rect { stroke: var(--source); fill: #f1f5f9; }
+svg.lineage .node-staging rect { stroke: var(--staging); fill: #eff5ff; }
+svg.lineage .node-intermediate rect { stroke: var(--intermediate); fill: #f5f0ff; }
+svg.lineage .node-marts rect { stroke: var(--marts); fill: #eafaf3; }
+svg.lineage .node:hover rect { stroke-width: 2.6; }
+svg.lineage.focus .node, svg.lineage.focus .edge { opacity: 0.18; }
+svg.lineage.focus .node.lit { opacity: 1; }
+svg.lineage.focus .edge.lit { opacity: 1; stroke: var(--accent); stroke-width: 2; }
+.hint { color: var(--muted); font-size: 13px; margin: 6px 2px 0; }
+.run-summary { display: flex; gap: 26px; flex-wrap: wrap; margin-bottom: 8px; }
+.run-summary div { font-size: 13px; color: var(--muted); }
+.run-summary strong { display: block; font-size: 17px; color: var(--ink); }
+"""
+
+JS = """
+(function () {
+  "use strict";
+  // Filter the sidebar's model list.
+  var filter = document.getElementById("filter");
+  if (filter) {
+    filter.addEventListener("input", function () {
+      var q = filter.value.trim().toLowerCase();
+      document.querySelectorAll("#sidebar li.item").forEach(function (li) {
+        li.classList.toggle("hidden", q !== "" && li.textContent.toLowerCase().indexOf(q) < 0);
+      });
+    });
+  }
+  // Lineage: hovering a node lights it, everything upstream and everything downstream.
+  var svg = document.querySelector("svg.lineage");
+  if (!svg) { return; }
+  var edges = Array.prototype.slice.call(svg.querySelectorAll(".edge"));
+  var ups = {}, downs = {};
+  edges.forEach(function (e) {
+    var a = e.getAttribute("data-from"), b = e.getAttribute("data-to");
+    (downs[a] = downs[a] || []).push(b);
+    (ups[b] = ups[b] || []).push(a);
+  });
+  function reach(start, next) {
+    var seen = {}, stack = [start];
+    while (stack.length) {
+      var n = stack.pop();
+      (next[n] || []).forEach(function (m) {
+        if (!seen[m]) { seen[m] = true; stack.push(m); }
+      });
+    }
+    return seen;
+  }
+  svg.querySelectorAll(".node").forEach(function (node) {
+    var name = node.getAttribute("data-name");
+    node.addEventListener("mouseenter", function () {
+      var lit = Object.assign({}, reach(name, ups), reach(name, downs));
+      lit[name] = true;
+      svg.classList.add("focus");
+      svg.querySelectorAll(".node").forEach(function (n) {
+        n.classList.toggle("lit", !!lit[n.getAttribute("data-name")]);
+      });
+      edges.forEach(function (e) {
+        e.classList.toggle("lit", !!lit[e.getAttribute("data-from")] &&
+                                  !!lit[e.getAttribute("data-to")]);
+      });
+    });
+    node.addEventListener("mouseleave", function () { svg.classList.remove("focus"); });
+  });
+})();
+"""
