@@ -8,6 +8,7 @@ live here, behind one small :class:`Dialect` interface per engine.
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -146,11 +147,16 @@ def _literal(value: str) -> str:
 class DuckDB(Dialect):
     name = "duckdb"
 
+    # Settings of this connection only, measured at scale 1 (bench/README.md):
+    # preserve_insertion_order=false lets CREATE TABLE AS write with both threads in any order
+    # (a table has no order; every reader here orders what it needs): fct_events 0.46 → 0.19 s.
+    session_settings: ClassVar[dict[str, str]] = {"preserve_insertion_order": "false"}
+
     def connect(self) -> SQLBackend:
         import duckdb
 
         try:
-            con = ibis.duckdb.connect(self.target.duckdb_path())
+            con = _duckdb_backend()().connect(self.target.duckdb_path())
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise TransformsError(
@@ -160,6 +166,8 @@ class DuckDB(Dialect):
             raise TransformsError(f"cannot open DuckDB file {self.target.path}: {exc}") from None
         # Ibis leaves NULLS LAST to DuckDB's default: pin it, the tie-breaks depend on it
         self.sql(con, "SET default_null_order = 'nulls_last'")
+        for name, value in self.session_settings.items():
+            self.sql(con, f"SET {name} = {value}")
         return con
 
     def check_schema_name(self, con: SQLBackend, schema: str) -> None:
@@ -225,12 +233,31 @@ class DuckDB(Dialect):
 class Postgres(Dialect):
     name = "postgres"
 
+    # Settings of the build session only, passed as connection options (no extra round trip).
+    # Measured at scale 1 on a 2-core server (bench/README.md):
+    # - work_mem: the default 4 MB makes the big sorts spill to disk (stg_events' de-duplication
+    #   sorts 120 MB: 1.7 s with 64 MB, 1.3 s in memory);
+    # - jit: compiling the big queries costs more than it saves at these sizes (0.3–0.4 s on
+    #   stg_events and int_session each);
+    # - max_parallel_workers_per_gather: parallel plans (2 workers) won 0.07 s on stg_events but
+    #   lost 0.17 s on int_cart_value and 0.03 s on fct_events: with 2 cores the workers only
+    #   compete with the leader. Raise it on a bigger server.
+    # maintenance_work_mem only serves index builds and VACUUM, which a run does not do.
+    session_settings: ClassVar[dict[str, str]] = {
+        "work_mem": "256MB",
+        "jit": "off",
+        "max_parallel_workers_per_gather": "0",
+    }
+
     def connect(self) -> SQLBackend:
         import psycopg
 
         t = self.target
+        # Ibis sets the session time zone to UTC after connecting: here it is an option too.
+        settings = {"TimeZone": "UTC", **self.session_settings}
+        options = " ".join(f"-c {name}={value}" for name, value in settings.items())
         try:
-            return ibis.postgres.connect(
+            return _postgres_backend()().connect(
                 host=t.host,
                 port=t.port,
                 user=t.user,
@@ -238,6 +265,7 @@ class Postgres(Dialect):
                 database=t.database,
                 connect_timeout=10,
                 application_name="webshop-transforms",
+                options=options,
             )
         except psycopg.OperationalError as exc:
             reason = _first_line(str(exc)).replace(t.password or "\0", "***")
@@ -257,10 +285,10 @@ class Postgres(Dialect):
         with raw.transaction(), raw.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {name}")
             cur.execute(f"CREATE TABLE {name} AS {select_sql}")
-            rows = cur.rowcount
-            # Fresh statistics let the planner size joins of the models built on top.
-            cur.execute(f"ANALYZE {name}")
-        return int(rows)
+            # No ANALYZE here: at scale 1 it cost 1.4 s in all (0.2 s for each 1M-row table)
+            # and saved 0.2 s in the models built on top (better join plans for int_cart_value,
+            # int_check_order and mart_cart_value). Autovacuum analyzes the new tables soon after.
+            return int(cur.rowcount)
 
     @staticmethod
     def build_schema(target_schema: str) -> str:
@@ -320,6 +348,55 @@ class Postgres(Dialect):
             with cur.copy(f"COPY {name} ({cols}) FROM STDIN (FORMAT csv)") as copy:
                 for chunk in _copy_csv_chunks(data):
                     copy.write(chunk)
+
+
+@functools.cache
+def _duckdb_backend() -> type[SQLBackend]:
+    """Ibis's DuckDB backend, reading table schemas without pyarrow.
+
+    ``Backend.get_schema`` fetches ``DESCRIBE`` as an Arrow table: the first call imports pyarrow
+    (0.25 s of every run, which needs it nowhere else). The same three columns fetched as rows
+    give the same schema.
+    """
+    import duckdb
+    import ibis.common.exceptions as com
+    import ibis.expr.schema as sch
+    from ibis.backends.duckdb import Backend
+
+    class DuckDBBackend(Backend):
+        def get_schema(
+            self, table_name: str, *, catalog: str | None = None, database: str | None = None
+        ) -> sch.Schema:
+            table = sg.table(table_name, db=database, catalog=catalog, quoted=True)
+            query = sge.Describe(this=table).sql(self.dialect)
+            try:
+                rows = self.con.execute(query).fetchall()
+            except duckdb.CatalogException:
+                raise com.TableNotFound(table_name) from None
+            to_ibis = self.compiler.type_mapper.from_string
+            # DESCRIBE: column_name, column_type, null, key, default, extra
+            return sch.Schema(
+                {name: to_ibis(typ, nullable=null == "YES") for name, typ, null, *_ in rows}
+            )
+
+    return DuckDBBackend
+
+
+@functools.cache
+def _postgres_backend() -> type[SQLBackend]:
+    """Ibis's PostgreSQL backend, minus the pandas import of its connection set-up.
+
+    ``Backend._post_connect`` imports pandas (0.4 s, a tenth of a scale-1 run) only to register
+    a psycopg dumper for ``pandas.NaT``, which nothing here passes, and sets the time zone to
+    UTC, which :meth:`Postgres.connect` sets as a connection option instead.
+    """
+    from ibis.backends.postgres import Backend
+
+    class PostgresBackend(Backend):
+        def _post_connect(self) -> None:
+            pass
+
+    return PostgresBackend
 
 
 def _pg_type(arrow_type: Any) -> str:
