@@ -48,8 +48,12 @@ class RichReporter:
 
 def results_table(results: list[CheckResult]) -> Table:
     table = Table(show_lines=False, pad_edge=False)
-    for column in ("model", "check", "severity", "failing rows", "sample (keys first)"):
-        table.add_column(column, overflow="fold")
+    table.add_column("model", no_wrap=True)
+    table.add_column("check", overflow="fold", ratio=1)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("failing", justify="right", no_wrap=True)
+    # one line per sample row, cut at the terminal's edge: keys come first, so they stay visible
+    table.add_column("sample (keys first)", overflow="ellipsis", no_wrap=True, ratio=2)
     for r in results:
         colour = "red" if r.severity == "error" else "yellow"
         table.add_row(
