@@ -226,9 +226,12 @@ class Session:
         return result
 
     def _published(self) -> set[str]:
-        if self.target_schema not in self.dialect.list_schemas(self.con):
-            return set()
+        # empty when the target schema does not exist yet (information_schema has no rows)
         return self.dialect.list_tables(self.con, self.target_schema)
+
+    def _published_table(self, name: str) -> ibis.Table:
+        declared = self.project.models[name].contract.ibis_schema()
+        return self._table(self.target_schema, name, declared)
 
     def _run(self, names: list[str], result: RunResult) -> None:
         for schema in (self.source_schema, self.target_schema):
@@ -257,11 +260,10 @@ class Session:
         def location(name: str) -> ibis.Table:
             if name in self.project.sources:
                 return self._table(self.source_schema, name, live_sources[name])
-            declared = self.project.models[name].contract.ibis_schema()
-            if name in selected:
-                schema, table = self.dialect.build_location(self.target_schema, name)
-                return self._table(schema, table, declared)
-            return self._table(self.target_schema, name, declared)
+            if name not in selected:
+                return self._published_table(name)
+            schema, table = self.dialect.build_location(self.target_schema, name)
+            return self._table(schema, table, self.project.models[name].contract.ibis_schema())
 
         self.dialect.prepare_build_area(self.con, self.target_schema)
         try:
@@ -323,16 +325,12 @@ class Session:
 
     # --- checking ------------------------------------------------------------------------------
 
-    def check_model(self, name: str, location: Any = None) -> list[CheckResult]:
+    def check_model(
+        self, name: str, location: Callable[[str], ibis.Table] | None = None
+    ) -> list[CheckResult]:
         """Schema check (no query) then the data checks of model ``name``'s contract."""
         contract = self.project.models[name].contract
-        if location is None:
-
-            def location(n: str) -> ibis.Table:
-                return self._table(
-                    self.target_schema, n, self.project.models[n].contract.ibis_schema()
-                )
-
+        location = location or self._published_table
         table = location(name)
         op = table.op()
         actual = self.con.get_schema(op.name, database=op.namespace.database)
@@ -344,11 +342,7 @@ class Session:
     def check(self, select: Sequence[str] | None = None) -> list[CheckResult]:
         """Check the contracts of the published tables, without building."""
         names = self.project.select(select)
-        present = (
-            self.dialect.list_tables(self.con, self.target_schema)
-            if (self.target_schema in self.dialect.list_schemas(self.con))
-            else set()
-        )
+        present = self._published()
         missing = [n for n in names if n not in present]
         if missing:
             raise TransformsError(
