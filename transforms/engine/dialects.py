@@ -78,6 +78,12 @@ class Dialect:
     def q(self, *parts: str) -> str:
         return quote(*parts, engine=self.name)
 
+    def sql_type(self, dtype: Any) -> str:
+        """This engine's column type for an Ibis or Arrow type (``BIGINT``, ``NUMERIC(18, 2)``)."""
+        from ibis.backends.sql.datatypes import get_type_mapper
+
+        return str(get_type_mapper(self.name).from_ibis(dt.dtype(dtype)).sql(dialect=self.name))
+
     def sql(self, con: SQLBackend, statement: str) -> list[tuple[Any, ...]]:
         """Run one raw statement and fetch its result (an unread DuckDB result breaks the next)."""
         raise NotImplementedError
@@ -336,7 +342,7 @@ class Postgres(Dialect):
     def load_arrow(
         self, con: SQLBackend, schema: str, table: str, data: pa.Table, *, replace: bool = False
     ) -> None:
-        columns = ", ".join(f"{self.q(f.name)} {_pg_type(f.type)}" for f in data.schema)
+        columns = ", ".join(f"{self.q(f.name)} {self.sql_type(f.type)}" for f in data.schema)
         name = self.q(schema, table)
         raw = con.con
         with raw.transaction(), raw.cursor() as cur:
@@ -397,12 +403,6 @@ def _postgres_backend() -> type[SQLBackend]:
             pass
 
     return PostgresBackend
-
-
-def _pg_type(arrow_type: Any) -> str:
-    from ibis.backends.sql.datatypes import PostgresType
-
-    return str(PostgresType.from_ibis(dt.dtype(arrow_type)).sql(dialect="postgres"))
 
 
 def _copy_csv_chunks(data: pa.Table, rows_per_chunk: int = 200_000) -> Iterator[bytes]:

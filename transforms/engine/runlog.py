@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 import sqlglot.expressions as sge
-from ibis.backends.sql.datatypes import get_type_mapper
 
 from transforms.engine.dialects import Dialect
 
@@ -52,7 +51,7 @@ def record(
     schema = meta_schema(target_schema)
     dialect.ensure_schema(con, schema)
     for table, columns in TABLES.items():
-        defs = ", ".join(f"{dialect.q(c)} {_sql_type(t, dialect)}" for c, t in columns.items())
+        defs = ", ".join(f"{dialect.q(c)} {dialect.sql_type(t)}" for c, t in columns.items())
         dialect.sql(con, f"CREATE TABLE IF NOT EXISTS {dialect.q(schema, table)} ({defs})")
     run = (
         result.run_id,
@@ -86,11 +85,6 @@ def last_run(con: SQLBackend, dialect: Dialect, target_schema: str) -> dict[str,
         dict(zip(mine.columns, r, strict=True)) for r in dialect.sql(con, dialect.to_sql(mine))
     ]
     return run
-
-
-def _sql_type(ibis_type: str, dialect: Dialect) -> str:
-    mapper = get_type_mapper(dialect.name)
-    return str(mapper.from_ibis(ibis.dtype(ibis_type)).sql(dialect=dialect.name))
 
 
 def _insert(
