@@ -168,6 +168,11 @@ class Contract(BaseModel):
         return ibis.schema({c.name: c.ibis_type() for c in cls.columns()})
 
     @classmethod
+    def references(cls) -> set[str]:
+        """The other models this contract's relationship checks read."""
+        return {r.model for c in cls.columns() for r in c.checks if isinstance(r, References)}
+
+    @classmethod
     def keys(cls) -> list[str]:
         """The columns that identify a row: single-column unique keys, else the first column."""
         keys = [c.name for c in cls.columns() if any(isinstance(k, Unique) for k in c.checks)]

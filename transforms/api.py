@@ -93,14 +93,17 @@ def session(
     source_schema: str = "public",
     target_schema: str = "analytics",
     reporter: Reporter | None = None,
+    threads: int | None = None,
 ) -> Session:
     """The webshop project on one connection: for finer control than :func:`build`.
 
     The session's attributes tune a run before :meth:`Session.run`: ``store_failures``,
-    ``freshness_now`` and ``freshness_limits``, ``lock_timeout``, ``record_runs``.
+    ``freshness_now`` and ``freshness_limits``, ``lock_timeout``, ``record_runs``, ``threads``
+    (models built and checked at the same time, each on a connection of its own; by default
+    one per core, at most four).
     """
     con, dialect = connect(con_or_url)
-    return Session(
+    s = Session(
         project=webshop(),
         con=con,
         dialect=dialect,
@@ -108,6 +111,9 @@ def session(
         target_schema=target_schema,
         reporter=reporter or SilentReporter(),
     )
+    if threads is not None:
+        s.threads = threads
+    return s
 
 
 def build(
@@ -117,18 +123,24 @@ def build(
     source_schema: str = "public",
     target_schema: str = "analytics",
     reporter: Reporter | None = None,
+    threads: int | None = None,
 ) -> RunResult:
     """Build, check and publish the selected models (all of them by default).
 
     ``select`` takes the CLI's patterns: ``name``, ``name+`` (and downstream), ``+name`` (and
-    upstream), or a layer. Models are built in a private area, checked layer by layer, and
-    published together in one transaction only if no ``error`` check failed; failed ``warn``
-    checks are in ``result.warnings``. Raises :class:`ContractError` (with ``.results``) when
-    an error check fails and :class:`TransformsError` for other known problems (a missing
-    source table, a bad URL, …); the published tables are then unchanged.
+    upstream), or a layer. Models are built in a private area, each as soon as what it reads
+    is built, up to ``threads`` at a time; each is checked as soon as it is built. Everything
+    is published together in one transaction only if no ``error`` check failed; failed
+    ``warn`` checks are in ``result.warnings``. Raises :class:`ContractError` (with
+    ``.results``) when an error check fails and :class:`TransformsError` for other known
+    problems (a missing source table, a bad URL, …); the published tables are then unchanged.
     """
     return session(
-        con_or_url, source_schema=source_schema, target_schema=target_schema, reporter=reporter
+        con_or_url,
+        source_schema=source_schema,
+        target_schema=target_schema,
+        reporter=reporter,
+        threads=threads,
     ).run(select)
 
 
@@ -138,12 +150,14 @@ def check(
     select: Sequence[str] | None = None,
     target_schema: str = "analytics",
     reporter: Reporter | None = None,
+    threads: int | None = None,
 ) -> list[CheckResult]:
     """Check the contracts of the published tables, without rebuilding; one result per check.
 
     Failed checks are returned, not raised: look at ``result.is_error``.
     """
-    return session(con_or_url, target_schema=target_schema, reporter=reporter).check(select)
+    s = session(con_or_url, target_schema=target_schema, reporter=reporter, threads=threads)
+    return s.check(select)
 
 
 def last_run(

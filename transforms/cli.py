@@ -34,6 +34,15 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--source-schema", default="public", help="schema of the raw tables")
     where.add_argument("--target-schema", default="analytics", help="schema of the models")
 
+    parallel = argparse.ArgumentParser(add_help=False)
+    parallel.add_argument(
+        "--threads",
+        type=_positive_int,
+        metavar="N",
+        help="models built and checked at the same time, each on a connection of its own "
+        "(default: one per core, at most 4)",
+    )
+
     select = argparse.ArgumentParser(add_help=False)
     select.add_argument(
         "-s",
@@ -64,7 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser(
-        "run", parents=[common, where, select, fresh], help="build, check and publish the models"
+        "run",
+        parents=[common, where, select, parallel, fresh],
+        help="build, check and publish the models",
     )
     run.add_argument(
         "--freshness", action="store_true", help="check source freshness before building"
@@ -88,7 +99,9 @@ def _parser() -> argparse.ArgumentParser:
         "freshness", parents=[common, where, fresh], help="check how fresh the sources are"
     )
     sub.add_parser(
-        "check", parents=[common, where, select], help="check the contracts of built models"
+        "check",
+        parents=[common, where, select, parallel],
+        help="check the contracts of built models",
     )
     compile_ = sub.add_parser(
         "compile", parents=[common, select], help="write each model's SQL, offline"
@@ -140,12 +153,15 @@ def _session(args: argparse.Namespace, out: Console) -> Session:
     from transforms.api import session
     from transforms.console import RichReporter
 
-    return session(
+    s = session(
         args.target,
         source_schema=args.source_schema,
         target_schema=args.target_schema,
         reporter=RichReporter(out),
     )
+    if getattr(args, "threads", None):
+        s.threads = args.threads
+    return s
 
 
 def cmd_run(args: argparse.Namespace, out: Console) -> int:
@@ -189,6 +205,16 @@ def cmd_freshness(args: argparse.Namespace, out: Console) -> int:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {text!r}")
+    return value
 
 
 def _timestamp(text: str) -> datetime:

@@ -84,6 +84,14 @@ class Dialect:
 
         return str(get_type_mapper(self.name).from_ibis(dt.dtype(dtype)).sql(dialect=self.name))
 
+    def open_worker(self, con: SQLBackend) -> SQLBackend:
+        """Another connection to the database of ``con``, with the same settings."""
+        raise NotImplementedError
+
+    def cancel(self, con: SQLBackend) -> None:
+        """Stop the statement running on ``con`` (from another thread); nothing when idle."""
+        raise NotImplementedError
+
     def sql(self, con: SQLBackend, statement: str) -> list[tuple[Any, ...]]:
         """Run one raw statement and fetch its result (an unread DuckDB result breaks the next)."""
         raise NotImplementedError
@@ -176,6 +184,13 @@ class DuckDB(Dialect):
             self.sql(con, f"SET {name} = {value}")
         return con
 
+    def open_worker(self, con: SQLBackend) -> SQLBackend:
+        # a cursor: a connection of its own to the same database (settings are shared)
+        return _duckdb_backend().from_connection(con.con.cursor())
+
+    def cancel(self, con: SQLBackend) -> None:
+        con.con.interrupt()
+
     def check_schema_name(self, con: SQLBackend, schema: str) -> None:
         # A DuckDB file is attached as a catalog named after it: "x"."t" would be ambiguous.
         [(catalog,)] = self.sql(con, "SELECT current_database()")
@@ -259,26 +274,43 @@ class Postgres(Dialect):
         import psycopg
 
         t = self.target
-        # Ibis sets the session time zone to UTC after connecting: here it is an option too.
-        settings = {"TimeZone": "UTC", **self.session_settings}
-        options = " ".join(f"-c {name}={value}" for name, value in settings.items())
         try:
-            return _postgres_backend()().connect(
-                host=t.host,
-                port=t.port,
-                user=t.user,
-                password=t.password,
-                database=t.database,
-                connect_timeout=10,
-                application_name="webshop-transforms",
-                options=options,
-            )
+            return self._connect(t.host, t.port, t.user, t.password, t.database)
         except psycopg.OperationalError as exc:
             reason = _first_line(str(exc)).replace(t.password or "\0", "***")
             raise TransformsError(
                 f"cannot connect to {t.display}: {reason} "
                 "(check the host, port, user, password and database of --target/TRANSFORMS_TARGET)"
             ) from None
+
+    def _connect(
+        self,
+        host: str | None,
+        port: int | None,
+        user: str | None,
+        password: str | None,
+        database: str | None,
+    ) -> SQLBackend:
+        # Ibis sets the session time zone to UTC after connecting: here it is an option too.
+        settings = {"TimeZone": "UTC", **self.session_settings}
+        return _postgres_backend()().connect(
+            host=host,
+            port=port,
+            user=user,
+            password=password,
+            database=database,
+            connect_timeout=10,
+            application_name="webshop-transforms",
+            options=" ".join(f"-c {name}={value}" for name, value in settings.items()),
+        )
+
+    def open_worker(self, con: SQLBackend) -> SQLBackend:
+        # from the live connection, which also serves connections passed in by a caller
+        info = con.con.info
+        return self._connect(info.host, info.port, info.user, info.password, info.dbname)
+
+    def cancel(self, con: SQLBackend) -> None:
+        con.con.cancel_safe(timeout=5)
 
     def sql(self, con: SQLBackend, statement: str) -> list[tuple[Any, ...]]:
         with con.con.cursor() as cur:

@@ -1,17 +1,23 @@
-"""Build, check and publish: write-audit-publish, layer by layer.
+"""Build, check and publish: write-audit-publish.
 
-Every selected model is built into a private build area, its layer's contracts are checked
-there, and only when no ``error`` check failed is everything published in one transaction.
-A failure at any point leaves the published tables as they were.
+Every selected model is built into a private build area as soon as the models it reads are
+built, several at a time (``threads``, each on a connection of its own); each is checked
+against its contract as soon as it is built (and so are the models its relationships read);
+results are reported a layer at a time. Only when no ``error`` check failed is everything
+published, in one transaction. A failure at any point leaves the published tables as they were.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import graphlib
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent import futures
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,6 +31,7 @@ from transforms.engine.dialects import Dialect
 from transforms.engine.errors import ContractError, TransformsError
 from transforms.engine.graph import Project
 from transforms.engine.reporter import Reporter, SilentReporter
+from transforms.engine.workers import Workers, default_threads
 
 if TYPE_CHECKING:
     from ibis.backends.sql import SQLBackend
@@ -101,6 +108,7 @@ class Session:
     target_schema: str = "analytics"
     reporter: Reporter = field(default_factory=SilentReporter)
     lock_timeout: float = 60.0  # seconds a run waits for another run on the same target
+    threads: int = field(default_factory=default_threads)  # models built at the same time
     last_result: RunResult | None = field(default=None, init=False)
     store_failures: bool = False  # keep every failing row in <target>_failures
     record_runs: bool = True  # append each run and its check results to <target>_meta
@@ -189,15 +197,15 @@ class Session:
 
     # --- building ------------------------------------------------------------------------------
 
-    def _query(self, expr: ibis.Table) -> list[dict[str, Any]]:
-        rows = self.dialect.sql(self.con, self.dialect.to_sql(expr))
+    def _query(self, expr: ibis.Table, con: SQLBackend | None = None) -> list[dict[str, Any]]:
+        rows = self.dialect.sql(con or self.con, self.dialect.to_sql(expr))
         return [dict(zip(expr.columns, row, strict=True)) for row in rows]
 
     def _table(self, schema: str, name: str, declared: ibis.Schema) -> ibis.Table:
         return ibis.table(declared, name=name, database=schema)
 
     def run(self, select: Sequence[str] | None = None) -> RunResult:
-        """Build the selected models, check them layer by layer, publish them if all is well."""
+        """Build and check the selected models, publish them if all is well."""
         started = time.perf_counter()
         names = self.project.select(select)
         result = RunResult(run_id=uuid.uuid4().hex[:12], target_schema=self.target_schema)
@@ -266,57 +274,122 @@ class Session:
             return self._table(schema, table, self.project.models[name].contract.ibis_schema())
 
         self.dialect.prepare_build_area(self.con, self.target_schema)
+        if self.store_failures:
+            self.dialect.ensure_schema(self.con, self.failures_schema)
         try:
-            for layer, members in self.project.layers(names):
-                for name in members:
-                    result.builds.append(self._build(name, layer, location))
-                    self.reporter.model_built(result.builds[-1])
-                t0 = time.perf_counter()
-                layer_results = [r for name in members for r in self.check_model(name, location)]
-                result.check_seconds[layer] = time.perf_counter() - t0
-                result.checks.extend(layer_results)
-                self.reporter.layer_checked(layer, layer_results, result.check_seconds[layer])
-                if self.store_failures:
-                    self._store_failures(members, layer_results, result.run_id)
-                if any(r.is_error for r in layer_results):
-                    failed = sorted({r.model for r in layer_results if r.is_error})
-                    raise ContractError(
-                        f"contract errors in {layer} ({', '.join(failed)}): nothing was published",
-                        layer_results,
-                    )
+            self._build_and_check(names, location, result)
             self.dialect.publish(self.con, self.target_schema, names)
             result.published = list(names)
         finally:
             _best_effort(self.dialect.drop_build_area, self.con, self.target_schema)
 
+    def _build_and_check(
+        self, names: list[str], location: Callable[[str], ibis.Table], result: RunResult
+    ) -> None:
+        """Build each model once its upstream models are built, and check it once it is built,
+        up to ``threads`` at a time. On the first failure, stop what runs and raise it."""
+        todo = graphlib.TopologicalSorter(
+            {n: [d for d in self.project.models[n].depends_on if d in names] for n in names}
+        )
+        todo.prepare()
+        first = _longest_chain_first(self.project, names)
+        layers = _LayerProgress(self.project, names, self.reporter)
+        # a model is checked once it is built, and so are the models its relationships read
+        needs = {
+            n: {n} | (self.project.models[n].contract.references() & set(names)) for n in names
+        }
+        built: set[str] = set()
+        unchecked = list(names)
+        failure: BaseException | None = None
+        with Workers(self.dialect, self.con, self.threads) as workers:
+            tasks: dict[Future[Any], tuple[str, str]] = {}
+
+            def start(kind: str, name: str) -> None:
+                task = self._build_task if kind == "build" else self._check_task
+                future = workers.submit(functools.partial(task, name, location, result.run_id))
+                tasks[future] = (kind, name)
+
+            try:
+                for name in first(todo.get_ready()):
+                    start("build", name)
+                while tasks:
+                    done, _ = futures.wait(tasks, return_when=futures.FIRST_COMPLETED)
+                    for future in done:
+                        kind, name = tasks.pop(future)
+                        if failure is not None or future.exception() is not None:
+                            failure = failure or future.exception()
+                        elif kind == "build":
+                            result.builds.append(future.result())
+                            self.reporter.model_built(result.builds[-1])
+                            todo.done(name)
+                            built.add(name)
+                        else:
+                            failure = layers.checked(name, *future.result())
+                    if failure is not None:
+                        workers.cancel()  # the tasks still running raise; their errors are moot
+                        continue
+                    for name in first(todo.get_ready()):
+                        start("build", name)
+                    for name in [n for n in unchecked if needs[n] <= built]:
+                        unchecked.remove(name)
+                        start("check", name)
+            except BaseException:
+                workers.cancel()
+                raise
+            finally:
+                # in build order, whatever order they finished in
+                result.builds.sort(key=lambda b: names.index(b.name))
+                result.checks.extend(layers.results())
+                result.check_seconds.update(layers.seconds())
+        if failure is not None:
+            layers.report_unfinished()
+            raise failure
+
+    def _build_task(
+        self, name: str, location: Callable[[str], ibis.Table], run_id: str, con: SQLBackend
+    ) -> ModelBuild:
+        return self._build(name, self.project.models[name].layer, location, con)
+
+    def _check_task(
+        self, name: str, location: Callable[[str], ibis.Table], run_id: str, con: SQLBackend
+    ) -> tuple[list[CheckResult], float]:
+        t0 = time.perf_counter()
+        results = self.check_model(name, location, con)
+        if self.store_failures:
+            self._store_failures(con, name, results, run_id)
+        return results, time.perf_counter() - t0
+
     @property
     def failures_schema(self) -> str:
         return f"{self.target_schema}_failures"
 
-    def _store_failures(self, models: list[str], results: list[CheckResult], run_id: str) -> None:
-        """Keep every failing row of this run's failed checks, a table per check.
+    def _store_failures(
+        self, con: SQLBackend, model: str, results: list[CheckResult], run_id: str
+    ) -> None:
+        """Keep every failing row of this run's failed checks of ``model``, a table per check.
 
         The failures schema always shows the latest run of each model: its old tables go first.
         """
         schema = self.failures_schema
-        self.dialect.ensure_schema(self.con, schema)
-        for table in sorted(self.dialect.list_tables(self.con, schema)):
-            if table.split("__")[0] in models:
-                self.dialect.sql(self.con, f"DROP TABLE {self.dialect.q(schema, table)}")
+        for table in sorted(self.dialect.list_tables(con, schema)):
+            if table.split("__")[0] == model:
+                self.dialect.sql(con, f"DROP TABLE {self.dialect.q(schema, table)}")
         for r in results:
             if r.passed or r.violations is None:
                 continue
             rows = r.violations.select(ibis.literal(run_id).name("run_id"), *r.violations.columns)
             name = failures_table(r.model, r.check)
-            self.dialect.create_table_as(self.con, schema, name, self.dialect.to_sql(rows))
+            self.dialect.create_table_as(con, schema, name, self.dialect.to_sql(rows))
 
-    def _build(self, name: str, layer: str, location: Callable[[str], ibis.Table]) -> ModelBuild:
+    def _build(
+        self, name: str, layer: str, location: Callable[[str], ibis.Table], con: SQLBackend
+    ) -> ModelBuild:
         model = self.project.models[name]
         t0 = time.perf_counter()
         expr = model(**{d: location(d) for d in model.depends_on})
         schema, table = self.dialect.build_location(self.target_schema, name)
         try:
-            rows = self.dialect.create_table_as(self.con, schema, table, self.dialect.to_sql(expr))
+            rows = self.dialect.create_table_as(con, schema, table, self.dialect.to_sql(expr))
         except TransformsError:
             raise
         except Exception as exc:
@@ -326,18 +399,22 @@ class Session:
     # --- checking ------------------------------------------------------------------------------
 
     def check_model(
-        self, name: str, location: Callable[[str], ibis.Table] | None = None
+        self,
+        name: str,
+        location: Callable[[str], ibis.Table] | None = None,
+        con: SQLBackend | None = None,
     ) -> list[CheckResult]:
-        """Schema check (no query) then the data checks of model ``name``'s contract."""
+        """Schema check (names, order, types) then the data checks of model ``name``'s contract."""
+        con = con or self.con
         contract = self.project.models[name].contract
         location = location or self._published_table
         table = location(name)
         op = table.op()
-        actual = self.con.get_schema(op.name, database=op.namespace.database)
+        actual = con.get_schema(op.name, database=op.namespace.database)
         problems = schema_problems(contract, actual)
         if problems:
             return [CheckResult(name, "schema: " + "; ".join(problems), "error", 1)]
-        return run_checks(name, contract, table, location, self._query)
+        return run_checks(name, contract, table, location, functools.partial(self._query, con=con))
 
     def check(self, select: Sequence[str] | None = None) -> list[CheckResult]:
         """Check the contracts of the published tables, without building."""
@@ -349,13 +426,24 @@ class Session:
                 f"not built in schema {self.target_schema!r}: {', '.join(missing)}: "
                 "run `transforms run` first"
             )
-        results: list[CheckResult] = []
-        for layer, members in self.project.layers(names):
-            t0 = time.perf_counter()
-            layer_results = [r for n in members for r in self.check_model(n)]
-            self.reporter.layer_checked(layer, layer_results, time.perf_counter() - t0)
-            results.extend(layer_results)
-        return results
+        layers = _LayerProgress(self.project, names, self.reporter)
+        with Workers(self.dialect, self.con, self.threads) as workers:
+            tasks = {
+                workers.submit(functools.partial(self._check_published, name)): name
+                for name in names
+            }
+            try:
+                for future in futures.as_completed(tasks):
+                    checks, seconds = future.result()
+                    layers.checked(tasks[future], checks, seconds)
+            except BaseException:
+                workers.cancel()
+                raise
+        return layers.results()
+
+    def _check_published(self, name: str, con: SQLBackend) -> tuple[list[CheckResult], float]:
+        t0 = time.perf_counter()
+        return self.check_model(name, con=con), time.perf_counter() - t0
 
 
 def _compatible(expected: ibis.DataType, actual: ibis.DataType) -> bool:
@@ -393,3 +481,74 @@ def _first_line(exc: BaseException) -> str:
 def _best_effort(fn: Any, *args: Any) -> None:
     with contextlib.suppress(Exception):
         fn(*args)
+
+
+def _longest_chain_first(
+    project: Project, names: list[str]
+) -> Callable[[Iterable[str]], list[str]]:
+    """Orders ready models: those heading the longest chain of models below them first, as
+    that chain decides when the run ends; then in build order."""
+    below: dict[str, int] = {}
+    for name in reversed(names):  # build order: every reader comes after what it reads
+        readers = [m for m in project.direct_downstream(name) if m in below]
+        below[name] = 1 + max((below[m] for m in readers), default=0)
+    rank = {name: i for i, name in enumerate(names)}
+    return lambda ready: sorted(ready, key=lambda n: (-below[n], rank[n]))
+
+
+class _LayerProgress:
+    """Check results as they come, reported a layer at a time, in layer order."""
+
+    def __init__(self, project: Project, names: list[str], reporter: Reporter) -> None:
+        self._layers = project.layers(names)
+        self._layer_of = {n: layer for layer, members in self._layers for n in members}
+        self._reporter = reporter
+        self._checked: dict[str, tuple[list[CheckResult], float]] = {}
+        self._reported = 0  # layers reported so far
+
+    def checked(
+        self, name: str, results: list[CheckResult], seconds: float
+    ) -> ContractError | None:
+        """Record the results of model ``name``; report every layer now complete. The
+        contract error to raise when an error check failed."""
+        self._checked[name] = (results, seconds)
+        while self._reported < len(self._layers):
+            _, members = self._layers[self._reported]
+            if any(m not in self._checked for m in members):
+                break
+            self._report(self._reported)
+        if not any(r.is_error for r in results):
+            return None
+        layer = self._layer_of[name]
+        failed = sorted({r.model for r in self._in(layer) if r.is_error})
+        return ContractError(
+            f"contract errors in {layer} ({', '.join(failed)}): nothing was published",
+            self._in(layer),
+        )
+
+    def report_unfinished(self) -> None:
+        """Report the layers with some results that were not complete (the run stopped)."""
+        for i in range(self._reported, len(self._layers)):
+            if any(m in self._checked for m in self._layers[i][1]):
+                self._report(i)
+
+    def results(self) -> list[CheckResult]:
+        """Every result so far, in layer and build order."""
+        return [r for layer, _ in self._layers for r in self._in(layer)]
+
+    def seconds(self) -> dict[str, float]:
+        """Seconds spent checking each layer (checks of one layer may run at the same time)."""
+        return {
+            layer: sum(self._checked[m][1] for m in members if m in self._checked)
+            for layer, members in self._layers
+            if any(m in self._checked for m in members)
+        }
+
+    def _in(self, layer: str) -> list[CheckResult]:
+        members = dict(self._layers)[layer]
+        return [r for m in members if m in self._checked for r in self._checked[m][0]]
+
+    def _report(self, index: int) -> None:
+        layer, _ = self._layers[index]
+        self._reporter.layer_checked(layer, self._in(layer), self.seconds()[layer])
+        self._reported = index + 1

@@ -1,0 +1,140 @@
+"""Several models at a time: the same tables, checks that wait for what they read, clean stops."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+import transforms
+from tests import sample_data
+from tests.conftest import Workspace
+from tests.test_safety import cli
+from transforms.engine.runner import Session
+from transforms.project import webshop
+
+
+def _load(ws: Workspace, version: int = 1, **replace: Any) -> None:
+    for name, table in {**sample_data.sources(version), **replace}.items():
+        ws.load(name, table)
+
+
+def _published(ws: Workspace, schema: str) -> dict[str, list[tuple[Any, ...]]]:
+    tables = sorted(ws.dialect.list_tables(ws.con, schema))
+    return {t: sorted(ws.sql(f"SELECT * FROM {ws.q(schema, t)}"), key=repr) for t in tables}
+
+
+def test_threads_change_nothing_in_the_results(ws: Workspace) -> None:
+    _load(ws)
+    one = transforms.build(
+        ws.con, source_schema=ws.source_schema, target_schema=ws.target_schema, threads=1
+    )
+    four = transforms.build(
+        ws.con, source_schema=ws.source_schema, target_schema=f"{ws.target_schema}_4", threads=4
+    )
+    assert one.published == four.published == webshop().order
+    assert [b.name for b in one.builds] == [b.name for b in four.builds] == webshop().order
+    assert one.rows() == four.rows()
+    assert [(c.model, c.check, c.failing, c.sample) for c in one.checks] == [
+        (c.model, c.check, c.failing, c.sample) for c in four.checks
+    ]
+    assert _published(ws, ws.target_schema) == _published(ws, f"{ws.target_schema}_4")
+
+
+def test_a_model_is_checked_once_it_and_the_models_it_references_are_built(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """stg_orderitem references stg_orders: its check waits for stg_orders, built slowly here."""
+    _load(ws)
+    events: list[tuple[str, str]] = []
+    lock = threading.Lock()
+    build_task, check_task = Session._build_task, Session._check_task
+
+    def slow_build(self: Session, name: str, *args: Any) -> Any:
+        if name == "stg_orders":
+            time.sleep(0.5)
+        out = build_task(self, name, *args)
+        with lock:
+            events.append(("built", name))
+        return out
+
+    def logged_check(self: Session, name: str, *args: Any) -> Any:
+        with lock:
+            events.append(("checking", name))
+        return check_task(self, name, *args)
+
+    monkeypatch.setattr(Session, "_build_task", slow_build)
+    monkeypatch.setattr(Session, "_check_task", logged_check)
+    transforms.build(
+        ws.con,
+        select=["staging"],
+        source_schema=ws.source_schema,
+        target_schema=ws.target_schema,
+        threads=4,
+    )
+    project = webshop()
+    for i, (what, name) in enumerate(events):
+        if what == "checking":
+            needs = {name} | (project.models[name].contract.references() & set(project.models))
+            assert needs <= {n for w, n in events[:i] if w == "built"}, (name, events[:i])
+    # the other staging models were not held up by the slow one
+    assert events.index(("built", "stg_orderitem")) < events.index(("built", "stg_orders"))
+
+
+def test_an_error_stops_the_run_with_nothing_published_or_left_behind(ws: Workspace) -> None:
+    _load(ws)
+    transforms.build(ws.con, source_schema=ws.source_schema, target_schema=ws.target_schema)
+    before = _published(ws, ws.target_schema)
+    orders = sample_data.sources(2)["orders"]
+    column = orders.schema.get_field_index("created_at")
+    placed = pa.array([*orders["created_at"].to_pylist()[:-1], None], sample_data.TS)
+    bad = orders.set_column(column, "created_at", placed)  # placed_at is declared not null
+    _load(ws, 2, orders=bad)
+    reported: list[str] = []
+
+    class Layers:
+        def info(self, message: str) -> None: ...
+        def model_built(self, build: Any) -> None: ...
+        def run_finished(self, result: Any) -> None: ...
+        def layer_checked(self, layer: str, results: list[Any], seconds: float) -> None:
+            reported.extend(f"{r.model}: {r.check}" for r in results if r.is_error)
+
+    with pytest.raises(transforms.ContractError, match=r"staging \(stg_orders\)"):
+        transforms.build(
+            ws.con,
+            source_schema=ws.source_schema,
+            target_schema=ws.target_schema,
+            threads=3,
+            reporter=Layers(),
+        )
+    assert reported == ["stg_orders: placed_at not null"]
+    assert _published(ws, ws.target_schema) == before
+    leftovers = [t for t in ws.dialect.list_tables(ws.con, ws.target_schema) if "build" in t]
+    assert leftovers == []
+    assert not any(s.startswith(f"{ws.target_schema}__") for s in ws.dialect.list_schemas(ws.con))
+
+
+def test_threads_must_be_at_least_one(ws: Workspace) -> None:
+    _load(ws)
+    with pytest.raises(transforms.TransformsError, match="threads must be a whole number"):
+        transforms.build(
+            ws.con, source_schema=ws.source_schema, target_schema=ws.target_schema, threads=0
+        )
+
+
+@pytest.mark.parametrize("engine", ["duckdb"], indirect=False)
+def test_cli_takes_threads(ws: Workspace) -> None:
+    _load(ws)
+    ws.con.disconnect()  # a DuckDB file has one writer process at a time
+    where = ["--target", ws.url, "--source-schema", ws.source_schema]
+    where += ["--target-schema", ws.target_schema]
+    bad = cli("run", *where, "--threads", "0")
+    assert bad.returncode == 2
+    assert "--threads: not a whole number of at least 1: '0'" in bad.stderr
+    ok = cli("run", *where, "--threads", "3", "--select", "staging")
+    assert ok.returncode == 0, ok.stderr
+    assert "Done: built 5, published 5" in ok.stdout
+    ws.con = ws.dialect.connect()
