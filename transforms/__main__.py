@@ -1,5 +1,5 @@
 """``python -m transforms``."""
 
-from transforms.cli import main
+from transforms.cli import entry_point
 
-raise SystemExit(main())
+entry_point()

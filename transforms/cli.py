@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from rich.console import Console
 from rich.table import Table
@@ -129,6 +131,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def entry_point() -> NoReturn:
+    """The ``transforms`` command: :func:`main`, then a quick exit.
+
+    A command is a short-lived process: its objects are freed by reference counting, and the
+    cycle collector and the interpreter's final clean-up only cost time (about 0.2 s of a
+    3 s run at scale 1). Connections are closed by the commands themselves.
+    """
+    gc.disable()
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["generate"]:
@@ -165,26 +181,27 @@ def _session(args: argparse.Namespace, out: Console) -> Session:
 
 
 def cmd_run(args: argparse.Namespace, out: Console) -> int:
-    s = _session(args, out)
-    s.lock_timeout = args.lock_timeout
-    s.store_failures = args.store_failures
-    if args.freshness:
-        s.freshness_now = args.now or _utcnow()
-        s.freshness_limits = _limits(args)
-    out.print(
-        f"Building into [bold]{s.dialect.target.display}[/] schema [bold]{args.target_schema}[/] "
-        f"from [bold]{args.source_schema}[/]"
-    )
-    try:
-        s.run(args.select)
-    finally:
-        if args.report_json and s.last_result is not None:
-            args.report_json.write_text(json.dumps(s.last_result.to_dict(), indent=2))
+    with _session(args, out) as s:
+        s.lock_timeout = args.lock_timeout
+        s.store_failures = args.store_failures
+        if args.freshness:
+            s.freshness_now = args.now or _utcnow()
+            s.freshness_limits = _limits(args)
+        out.print(
+            f"Building into [bold]{s.dialect.target.display}[/] schema "
+            f"[bold]{args.target_schema}[/] from [bold]{args.source_schema}[/]"
+        )
+        try:
+            s.run(args.select)
+        finally:
+            if args.report_json and s.last_result is not None:
+                args.report_json.write_text(json.dumps(s.last_result.to_dict(), indent=2))
     return 0
 
 
 def cmd_check(args: argparse.Namespace, out: Console) -> int:
-    results = _session(args, out).check(args.select)
+    with _session(args, out) as s:
+        results = s.check(args.select)
     errors = [r for r in results if r.is_error]
     if errors:
         raise TransformsError(f"{len(errors)} contract error(s): {errors[0].describe()}")
@@ -192,11 +209,11 @@ def cmd_check(args: argparse.Namespace, out: Console) -> int:
 
 
 def cmd_freshness(args: argparse.Namespace, out: Console) -> int:
-    s = _session(args, out)
-    names = [n for n, src in s.project.sources.items() if src.freshness is not None]
-    s.validate_sources(names)
-    results = s.freshness(names, args.now or _utcnow(), _limits(args))
-    s.reporter.layer_checked("sources", results, 0.0)
+    with _session(args, out) as s:
+        names = [n for n, src in s.project.sources.items() if src.freshness is not None]
+        s.validate_sources(names)
+        results = s.freshness(names, args.now or _utcnow(), _limits(args))
+        s.reporter.layer_checked("sources", results, 0.0)
     errors = [r for r in results if r.is_error]
     if errors:
         raise TransformsError(f"stale source: {errors[0].model}: {errors[0].check}")

@@ -118,6 +118,16 @@ class Session:
         default_factory=dict
     )
 
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (DuckDB then writes its changes into the database file)."""
+        self.con.disconnect()
+
     # --- sources -------------------------------------------------------------------------------
 
     def validate_sources(self, names: Sequence[str] | None = None) -> dict[str, ibis.Schema]:
