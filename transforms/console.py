@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from transforms.engine.checks import CheckResult
@@ -34,8 +35,11 @@ class RichReporter:
             f"  [{style}]{layer}: {passed}/{len(results)} contract checks passed[/] "
             f"[dim]{seconds:.2f} s[/]"
         )
-        if failed:
+        if failed and self.console.width >= WIDE:
             self.console.print(results_table(failed))
+        elif failed:
+            for line in results_lines(failed):
+                self.console.print(line, overflow="ellipsis", no_wrap=True)
 
     def run_finished(self, result: RunResult) -> None:
         style = "green" if result.ok else "red"
@@ -44,6 +48,23 @@ class RichReporter:
             f"published {len(result.published)}, warnings {len(result.warnings)}, "
             f"errors {len(result.errors)} in {result.seconds:.2f} s"
         )
+
+
+# Below this width a table of failed checks squeezes the check names out of sight: a list it is.
+WIDE = 110
+
+
+def results_lines(results: list[CheckResult]) -> list[str]:
+    """Failed checks as lines: model, check, severity and count, then the sample rows."""
+    lines = []
+    for r in results:
+        colour = "red" if r.severity == "error" else "yellow"
+        lines.append(
+            f"  [{colour}]{r.severity}[/] [bold]{escape(r.model)}[/]: {escape(r.check)} "
+            f"[{colour}]{r.failing:,} failing[/]"
+        )
+        lines.extend(f"      [dim]{escape(_row(s))}[/]" for s in r.sample)
+    return lines
 
 
 def results_table(results: list[CheckResult]) -> Table:
@@ -57,11 +78,11 @@ def results_table(results: list[CheckResult]) -> Table:
     for r in results:
         colour = "red" if r.severity == "error" else "yellow"
         table.add_row(
-            r.model,
-            r.check,
+            escape(r.model),
+            escape(r.check),
             f"[{colour}]{r.severity}[/]",
             f"{r.failing:,}",
-            "\n".join(_row(s) for s in r.sample),
+            escape("\n".join(_row(s) for s in r.sample)),
         )
     return table
 
