@@ -30,6 +30,7 @@ from rich.table import Table
 from examples.generate import generate, load
 from transforms.engine.dialects import Dialect
 from transforms.engine.target import Target
+from transforms.engine.workers import default_threads
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -42,9 +43,12 @@ console = Console(width=None if sys.stdout.isatty() else 120)
 AIMS: dict[str, float] = {
     "duckdb scale 1: transforms run (process)": 3.0,
     "postgres scale 1: transforms run (process)": 9.0,
-    "* scale 1: checks share of layer * %": 25.0,
+    "duckdb scale 10: transforms run (process)": 20.0,
+    "postgres scale 10: transforms run (process)": 90.0,
+    "* checks share of layer * %": 25.0,
     "transforms list (cold start)": 0.8,
     "DuckDB test suite (pytest -m duckdb -n 2)": 30.0,
+    "postgres scale 1: generate + load": 15.0,
 }
 CALIBRATION = "machine: pure-Python loop (calibration)"
 
@@ -127,7 +131,9 @@ def pg_database() -> tuple[str, Callable[[], None]]:
     return url, drop
 
 
-def bench_engine(engine: str, url: str, scale: float, repeat: int, figures: Figures) -> None:
+def bench_engine(
+    engine: str, url: str, scale: float, repeat: int, figures: Figures, threads: int | None
+) -> None:
     label = f"{engine} scale {scale:g}"
     console.print(f"[bold]{label}[/]")
     dialect = Dialect.for_target(Target.parse(url))
@@ -135,10 +141,12 @@ def bench_engine(engine: str, url: str, scale: float, repeat: int, figures: Figu
         t0 = time.perf_counter()
         tables = generate(scale=scale)
         figures.add(f"{label}: generate", time.perf_counter() - t0)
+        generated = time.perf_counter() - t0
         con = dialect.connect()
         t0 = time.perf_counter()
         load(con, dialect, "public", tables, replace=True)
         figures.add(f"{label}: load", time.perf_counter() - t0)
+        figures.add(f"{label}: generate + load", generated + time.perf_counter() - t0)
         if engine == "postgres":
             # A production source database is vacuumed and analyzed: do it now, untimed, rather
             # than let autovacuum work on the fresh 1M-row tables during the timed runs.
@@ -159,6 +167,7 @@ def bench_engine(engine: str, url: str, scale: float, repeat: int, figures: Figu
                     url,
                     "--report-json",
                     str(report),
+                    *(["--threads", str(threads)] if threads else []),
                 ]
             )
             figures.add(f"{label}: transforms run (process)", seconds)
@@ -220,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--engine", choices=["duckdb", "postgres"], action="append")
     parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
+    parser.add_argument(
+        "--threads", type=int, help="transforms run --threads (default: the command's default)"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args(argv)
     scales = args.scale or [0.1, 1.0]
@@ -232,12 +244,17 @@ def main(argv: list[str] | None = None) -> int:
             if engine == "duckdb":
                 with tempfile.TemporaryDirectory() as tmp:
                     bench_engine(
-                        engine, f"duckdb://{tmp}/bench.duckdb", scale, args.repeat, figures
+                        engine,
+                        f"duckdb://{tmp}/bench.duckdb",
+                        scale,
+                        args.repeat,
+                        figures,
+                        args.threads,
                     )
             else:
                 url, drop = pg_database()
                 try:
-                    bench_engine(engine, url, scale, args.repeat, figures)
+                    bench_engine(engine, url, scale, args.repeat, figures, args.threads)
                 finally:
                     drop()
     bench_cli(args.repeat, figures)
@@ -277,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
                 "versions": versions(),
                 "scales": scales,
                 "repeat": args.repeat,
+                "threads": args.threads or default_threads(),
                 "seconds_total": time.perf_counter() - started,
                 "aims": aims,
                 "figures": summary,
