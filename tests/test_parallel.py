@@ -44,10 +44,11 @@ def test_threads_change_nothing_in_the_results(ws: Workspace) -> None:
     assert _published(ws, ws.target_schema) == _published(ws, f"{ws.target_schema}_4")
 
 
-def test_a_model_is_checked_once_it_and_the_models_it_references_are_built(
+def test_checks_wait_for_what_they_read_and_layers_for_the_checks_before_them(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """stg_orderitem references stg_orders: its check waits for stg_orders, built slowly here."""
+    """stg_orderitem references stg_orders: its check waits for stg_orders, built slowly here;
+    no intermediate model is built before every staging model has passed its checks."""
     _load(ws)
     events: list[tuple[str, str]] = []
     lock = threading.Lock()
@@ -64,16 +65,15 @@ def test_a_model_is_checked_once_it_and_the_models_it_references_are_built(
     def logged_check(self: Session, name: str, *args: Any) -> Any:
         with lock:
             events.append(("checking", name))
-        return check_task(self, name, *args)
+        out = check_task(self, name, *args)
+        with lock:
+            events.append(("checked", name))
+        return out
 
     monkeypatch.setattr(Session, "_build_task", slow_build)
     monkeypatch.setattr(Session, "_check_task", logged_check)
     transforms.build(
-        ws.con,
-        select=["staging"],
-        source_schema=ws.source_schema,
-        target_schema=ws.target_schema,
-        threads=4,
+        ws.con, source_schema=ws.source_schema, target_schema=ws.target_schema, threads=4
     )
     project = webshop()
     for i, (what, name) in enumerate(events):
@@ -82,6 +82,18 @@ def test_a_model_is_checked_once_it_and_the_models_it_references_are_built(
             assert needs <= {n for w, n in events[:i] if w == "built"}, (name, events[:i])
     # the other staging models were not held up by the slow one
     assert events.index(("built", "stg_orderitem")) < events.index(("built", "stg_orders"))
+    for layer, later in (("staging", "intermediate"), ("intermediate", "marts")):
+        last_check = max(
+            i
+            for i, (w, n) in enumerate(events)
+            if w == "checked" and project.models[n].layer == layer
+        )
+        first_build = min(
+            i
+            for i, (w, n) in enumerate(events)
+            if w == "built" and project.models[n].layer == later
+        )
+        assert last_check < first_build, events
 
 
 def test_an_error_stops_the_run_with_nothing_published_or_left_behind(ws: Workspace) -> None:

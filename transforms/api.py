@@ -128,12 +128,12 @@ def build(
     """Build, check and publish the selected models (all of them by default).
 
     ``select`` takes the CLI's patterns: ``name``, ``name+`` (and downstream), ``+name`` (and
-    upstream), or a layer. Models are built in a private area, each as soon as what it reads
-    is built, up to ``threads`` at a time; each is checked as soon as it is built. Everything
-    is published together in one transaction only if no ``error`` check failed; failed
-    ``warn`` checks are in ``result.warnings``. Raises :class:`ContractError` (with
-    ``.results``) when an error check fails and :class:`TransformsError` for other known
-    problems (a missing source table, a bad URL, …); the published tables are then unchanged.
+    upstream), or a layer. Models are built in a private area and checked layer by layer (up
+    to ``threads`` models of a layer at a time), then published together in one transaction
+    only if no ``error`` check failed; failed ``warn`` checks are in ``result.warnings``.
+    Raises :class:`ContractError` (with ``.results``) when an error check fails and
+    :class:`TransformsError` for other known problems (a missing source table, a bad URL, …);
+    the published tables are then unchanged.
     """
     return session(
         con_or_url,

@@ -1,10 +1,11 @@
-"""Build, check and publish: write-audit-publish.
+"""Build, check and publish: write-audit-publish, layer by layer.
 
-Every selected model is built into a private build area as soon as the models it reads are
-built, several at a time (``threads``, each on a connection of its own); each is checked
-against its contract as soon as it is built (and so are the models its relationships read);
-results are reported a layer at a time. Only when no ``error`` check failed is everything
-published, in one transaction. A failure at any point leaves the published tables as they were.
+Every selected model is built into a private build area, a layer at a time; inside a layer
+several models are built at once (``threads``, each on a connection of its own), each as soon
+as the models it reads are built, and each is checked against its contract as soon as it is
+built (and so are the models its relationship checks read). The next layer starts once the
+layer passed its checks. Only when no ``error`` check failed is everything published, in one
+transaction. A failure at any point leaves the published tables as they were.
 """
 
 from __future__ import annotations
@@ -287,73 +288,100 @@ class Session:
         if self.store_failures:
             self.dialect.ensure_schema(self.con, self.failures_schema)
         try:
-            self._build_and_check(names, location, result)
+            with Workers(self.dialect, self.con, self.threads) as workers:
+                for layer, members in self.project.layers(names):
+                    checks, result.check_seconds[layer] = self._build_and_check(
+                        members, location, result, workers
+                    )
+                    result.checks.extend(checks)
+                    self.reporter.layer_checked(layer, checks, result.check_seconds[layer])
+                    if any(r.is_error for r in checks):
+                        failed = sorted({r.model for r in checks if r.is_error})
+                        raise ContractError(
+                            f"contract errors in {layer} ({', '.join(failed)}): "
+                            "nothing was published",
+                            checks,
+                        )
             self.dialect.publish(self.con, self.target_schema, names)
             result.published = list(names)
         finally:
             _best_effort(self.dialect.drop_build_area, self.con, self.target_schema)
 
     def _build_and_check(
-        self, names: list[str], location: Callable[[str], ibis.Table], result: RunResult
-    ) -> None:
-        """Build each model once its upstream models are built, and check it once it is built,
-        up to ``threads`` at a time. On the first failure, stop what runs and raise it."""
+        self,
+        members: list[str],
+        location: Callable[[str], ibis.Table],
+        result: RunResult,
+        workers: Workers,
+    ) -> tuple[list[CheckResult], float]:
+        """Build and check the models of one layer, ``threads`` at a time; the check results
+        and the seconds spent checking (checks may run at the same time as other work).
+
+        A model is built once the models it reads are built, and checked once it is built and
+        so are the models its relationship checks read. An error check stops the layer: what
+        still runs is cancelled, and the results so far are returned.
+        """
+        in_layer = set(members)
         todo = graphlib.TopologicalSorter(
-            {n: [d for d in self.project.models[n].depends_on if d in names] for n in names}
+            {n: [d for d in self.project.models[n].depends_on if d in in_layer] for n in members}
         )
         todo.prepare()
-        first = _longest_chain_first(self.project, names)
-        layers = _LayerProgress(self.project, names, self.reporter)
-        # a model is checked once it is built, and so are the models its relationships read
+        first = _longest_chain_first(self.project, members)
         needs = {
-            n: {n} | (self.project.models[n].contract.references() & set(names)) for n in names
+            n: {n} | (self.project.models[n].contract.references() & in_layer) for n in members
         }
         built: set[str] = set()
-        unchecked = list(names)
+        unchecked = list(members)
+        checked: dict[str, tuple[list[CheckResult], float]] = {}
+        tasks: dict[Future[Any], tuple[str, str]] = {}
+
+        def start(kind: str, name: str) -> None:
+            task = self._build_task if kind == "build" else self._check_task
+            future = workers.submit(functools.partial(task, name, location, result.run_id))
+            tasks[future] = (kind, name)
+
         failure: BaseException | None = None
-        with Workers(self.dialect, self.con, self.threads) as workers:
-            tasks: dict[Future[Any], tuple[str, str]] = {}
 
-            def start(kind: str, name: str) -> None:
-                task = self._build_task if kind == "build" else self._check_task
-                future = workers.submit(functools.partial(task, name, location, result.run_id))
-                tasks[future] = (kind, name)
+        def stopping() -> bool:
+            return failure is not None or any(r.is_error for rs, _ in checked.values() for r in rs)
 
-            try:
+        try:
+            for name in first(todo.get_ready()):
+                start("build", name)
+            while tasks:
+                done, _ = futures.wait(tasks, return_when=futures.FIRST_COMPLETED)
+                for future in done:
+                    kind, name = tasks.pop(future)
+                    if stopping():
+                        continue  # what ends while the layer stops is moot (often cancelled)
+                    if future.exception() is not None:
+                        failure = future.exception()
+                    elif kind == "build":
+                        result.builds.append(future.result())
+                        self.reporter.model_built(result.builds[-1])
+                        todo.done(name)
+                        built.add(name)
+                    else:
+                        checked[name] = future.result()
+                if stopping():
+                    workers.cancel()  # the statements still running stop with an error
+                    continue
                 for name in first(todo.get_ready()):
                     start("build", name)
-                while tasks:
-                    done, _ = futures.wait(tasks, return_when=futures.FIRST_COMPLETED)
-                    for future in done:
-                        kind, name = tasks.pop(future)
-                        if failure is not None or future.exception() is not None:
-                            failure = failure or future.exception()
-                        elif kind == "build":
-                            result.builds.append(future.result())
-                            self.reporter.model_built(result.builds[-1])
-                            todo.done(name)
-                            built.add(name)
-                        else:
-                            failure = layers.checked(name, *future.result())
-                    if failure is not None:
-                        workers.cancel()  # the tasks still running raise; their errors are moot
-                        continue
-                    for name in first(todo.get_ready()):
-                        start("build", name)
-                    for name in [n for n in unchecked if needs[n] <= built]:
-                        unchecked.remove(name)
-                        start("check", name)
-            except BaseException:
-                workers.cancel()
-                raise
-            finally:
-                # in build order, whatever order they finished in
-                result.builds.sort(key=lambda b: names.index(b.name))
-                result.checks.extend(layers.results())
-                result.check_seconds.update(layers.seconds())
+                for name in [n for n in unchecked if needs[n] <= built]:
+                    unchecked.remove(name)
+                    start("check", name)
+        except BaseException:
+            workers.cancel()
+            futures.wait(tasks)
+            raise
+        finally:
+            # in build order, whatever order they finished in
+            result.builds.sort(key=lambda b: self.project.order.index(b.name))
         if failure is not None:
-            layers.report_unfinished()
             raise failure
+        results = [r for n in members if n in checked for r in checked[n][0]]
+        return results, sum(seconds for _, seconds in checked.values())
 
     def _build_task(
         self, name: str, location: Callable[[str], ibis.Table], run_id: str, con: SQLBackend
@@ -436,20 +464,21 @@ class Session:
                 f"not built in schema {self.target_schema!r}: {', '.join(missing)}: "
                 "run `transforms run` first"
             )
-        layers = _LayerProgress(self.project, names, self.reporter)
+        results: list[CheckResult] = []
         with Workers(self.dialect, self.con, self.threads) as workers:
-            tasks = {
-                workers.submit(functools.partial(self._check_published, name)): name
-                for name in names
-            }
-            try:
-                for future in futures.as_completed(tasks):
-                    checks, seconds = future.result()
-                    layers.checked(tasks[future], checks, seconds)
-            except BaseException:
-                workers.cancel()
-                raise
-        return layers.results()
+            for layer, members in self.project.layers(names):
+                tasks = [
+                    workers.submit(functools.partial(self._check_published, n)) for n in members
+                ]
+                try:
+                    done = [task.result() for task in tasks]
+                except BaseException:
+                    workers.cancel()
+                    raise
+                checks = [r for model_results, _ in done for r in model_results]
+                self.reporter.layer_checked(layer, checks, sum(seconds for _, seconds in done))
+                results.extend(checks)
+        return results
 
     def _check_published(self, name: str, con: SQLBackend) -> tuple[list[CheckResult], float]:
         t0 = time.perf_counter()
@@ -504,61 +533,3 @@ def _longest_chain_first(
         below[name] = 1 + max((below[m] for m in readers), default=0)
     rank = {name: i for i, name in enumerate(names)}
     return lambda ready: sorted(ready, key=lambda n: (-below[n], rank[n]))
-
-
-class _LayerProgress:
-    """Check results as they come, reported a layer at a time, in layer order."""
-
-    def __init__(self, project: Project, names: list[str], reporter: Reporter) -> None:
-        self._layers = project.layers(names)
-        self._layer_of = {n: layer for layer, members in self._layers for n in members}
-        self._reporter = reporter
-        self._checked: dict[str, tuple[list[CheckResult], float]] = {}
-        self._reported = 0  # layers reported so far
-
-    def checked(
-        self, name: str, results: list[CheckResult], seconds: float
-    ) -> ContractError | None:
-        """Record the results of model ``name``; report every layer now complete. The
-        contract error to raise when an error check failed."""
-        self._checked[name] = (results, seconds)
-        while self._reported < len(self._layers):
-            _, members = self._layers[self._reported]
-            if any(m not in self._checked for m in members):
-                break
-            self._report(self._reported)
-        if not any(r.is_error for r in results):
-            return None
-        layer = self._layer_of[name]
-        failed = sorted({r.model for r in self._in(layer) if r.is_error})
-        return ContractError(
-            f"contract errors in {layer} ({', '.join(failed)}): nothing was published",
-            self._in(layer),
-        )
-
-    def report_unfinished(self) -> None:
-        """Report the layers with some results that were not complete (the run stopped)."""
-        for i in range(self._reported, len(self._layers)):
-            if any(m in self._checked for m in self._layers[i][1]):
-                self._report(i)
-
-    def results(self) -> list[CheckResult]:
-        """Every result so far, in layer and build order."""
-        return [r for layer, _ in self._layers for r in self._in(layer)]
-
-    def seconds(self) -> dict[str, float]:
-        """Seconds spent checking each layer (checks of one layer may run at the same time)."""
-        return {
-            layer: sum(self._checked[m][1] for m in members if m in self._checked)
-            for layer, members in self._layers
-            if any(m in self._checked for m in members)
-        }
-
-    def _in(self, layer: str) -> list[CheckResult]:
-        members = dict(self._layers)[layer]
-        return [r for m in members if m in self._checked for r in self._checked[m][0]]
-
-    def _report(self, index: int) -> None:
-        layer, _ = self._layers[index]
-        self._reporter.layer_checked(layer, self._in(layer), self.seconds()[layer])
-        self._reported = index + 1
