@@ -55,6 +55,9 @@ class RunResult:
     builds: list[ModelBuild] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
     check_seconds: dict[str, float] = field(default_factory=dict)
+    # wall seconds of each layer: until its last model was built, and until its checks ended
+    # (checks run alongside the builds: the difference is what they add to the run)
+    layer_seconds: dict[str, dict[str, float]] = field(default_factory=dict)
     published: list[str] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
@@ -84,6 +87,7 @@ class RunResult:
             "seconds": self.seconds,
             "builds": [vars(b) for b in self.builds],
             "check_seconds": self.check_seconds,
+            "layer_seconds": self.layer_seconds,
             "checks": [
                 {
                     "model": c.model,
@@ -96,6 +100,13 @@ class RunResult:
             ],
             "published": self.published,
         }
+
+
+@dataclass(frozen=True)
+class _LayerDone:
+    results: list[CheckResult]  # in build order
+    check_seconds: float  # summed over the models (their checks may overlap other work)
+    builds_done: float  # time.perf_counter() when the layer's last model was built
 
 
 @dataclass
@@ -290,9 +301,14 @@ class Session:
         try:
             with Workers(self.dialect, self.con, self.threads) as workers:
                 for layer, members in self.project.layers(names):
-                    checks, result.check_seconds[layer] = self._build_and_check(
-                        members, location, result, workers
-                    )
+                    started = time.perf_counter()
+                    done = self._build_and_check(members, location, result, workers)
+                    checks = done.results
+                    result.check_seconds[layer] = done.check_seconds
+                    result.layer_seconds[layer] = {
+                        "builds": done.builds_done - started,
+                        "total": time.perf_counter() - started,
+                    }
                     result.checks.extend(checks)
                     self.reporter.layer_checked(layer, checks, result.check_seconds[layer])
                     if any(r.is_error for r in checks):
@@ -313,9 +329,8 @@ class Session:
         location: Callable[[str], ibis.Table],
         result: RunResult,
         workers: Workers,
-    ) -> tuple[list[CheckResult], float]:
-        """Build and check the models of one layer, ``threads`` at a time; the check results
-        and the seconds spent checking (checks may run at the same time as other work).
+    ) -> _LayerDone:
+        """Build and check the models of one layer, ``threads`` at a time.
 
         A model is built once the models it reads are built, and checked once it is built and
         so are the models its relationship checks read. An error check stops the layer: what
@@ -341,6 +356,7 @@ class Session:
             tasks[future] = (kind, name)
 
         failure: BaseException | None = None
+        builds_done = time.perf_counter()
 
         def stopping() -> bool:
             return failure is not None or any(r.is_error for rs, _ in checked.values() for r in rs)
@@ -357,6 +373,7 @@ class Session:
                     if future.exception() is not None:
                         failure = future.exception()
                     elif kind == "build":
+                        builds_done = time.perf_counter()
                         result.builds.append(future.result())
                         self.reporter.model_built(result.builds[-1])
                         todo.done(name)
@@ -380,8 +397,11 @@ class Session:
             result.builds.sort(key=lambda b: self.project.order.index(b.name))
         if failure is not None:
             raise failure
-        results = [r for n in members if n in checked for r in checked[n][0]]
-        return results, sum(seconds for _, seconds in checked.values())
+        return _LayerDone(
+            results=[r for n in members if n in checked for r in checked[n][0]],
+            check_seconds=sum(seconds for _, seconds in checked.values()),
+            builds_done=builds_done,
+        )
 
     def _build_task(
         self, name: str, location: Callable[[str], ibis.Table], run_id: str, con: SQLBackend
