@@ -169,7 +169,7 @@ def test_sources_show_columns_and_freshness(offline_page: str) -> None:
     assert "No freshness rule" in customer
 
 
-def test_overview_is_rendered_from_docs_overview_md(offline_page: str) -> None:
+def test_overview_is_rendered_from_overview_md(offline_page: str) -> None:
     overview = offline_page.split('id="overview"')[1].split("</section>")[0]
     assert "<h3" in overview and "What it answers" in overview
     assert '<a href="#model-mart_sales">mart_sales</a>' in overview

@@ -5,8 +5,9 @@
     index = write_site("site", con_or_url="duckdb://webshop.duckdb")  # + row counts, last run
 
 The page is self-contained (styles and script inline, no fonts, nothing fetched when viewed):
-an overview rendered from ``docs/overview.md``, a lineage graph (SVG), every source, and every
-model with its grain, layer, dependencies, columns, checks and compiled PostgreSQL SQL.
+an overview rendered from ``overview.md`` (next to this file), a lineage graph (SVG), every
+source, and every model with its grain, layer, dependencies, columns, checks and compiled
+PostgreSQL SQL.
 Nothing here prints.
 """
 
@@ -25,12 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["OVERVIEW", "LiveStatus", "collect", "render", "render_site", "write_site"]
 
-# docs/overview.md of the checkout (the site is built from a source tree)
-OVERVIEW = Path(__file__).resolve().parents[2] / "docs" / "overview.md"
-_FALLBACK_OVERVIEW = (
-    "Portable, contract-checked webshop analytics models in Ibis: staging → intermediate → "
-    "marts, compiled to PostgreSQL and tested on DuckDB. (`docs/overview.md` was not found.)"
-)
+# shipped with the package (package data), so an installed copy renders it too
+OVERVIEW = Path(__file__).with_name("overview.md")
 
 
 def render_site(
@@ -45,13 +42,13 @@ def render_site(
 
     With ``con_or_url`` (an Ibis connection or a target URL) the page also shows each table's
     row count and the last logged run's check results. ``overview`` is Markdown; by default
-    ``docs/overview.md``.
+    ``transforms/docs/overview.md``.
     """
     from transforms.project import webshop
 
     project = project or webshop()
     if overview is None:
-        overview = OVERVIEW.read_text() if OVERVIEW.is_file() else _FALLBACK_OVERVIEW
+        overview = OVERVIEW.read_text()
     live = None
     if con_or_url is not None:
         live = _collect(project, con_or_url, source_schema, target_schema)

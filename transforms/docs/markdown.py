@@ -1,4 +1,4 @@
-"""A tiny Markdown converter for the hand-written overview: enough for docs/overview.md.
+"""A tiny Markdown converter for the hand-written overview: enough for overview.md.
 
 Supports headings, paragraphs, bullet and numbered lists (one level), fenced code blocks,
 pipe tables, and inline ``code``, **bold**, *emphasis* and [links](url). Everything else is
