@@ -247,7 +247,20 @@ def versions() -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=float, action="append", help="scales (default 0.1 and 1)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        action="append",
+        default=[],
+        help="a scale to add to the default 0.1 and 1 (repeatable; 10 is the big one)",
+    )
+    parser.add_argument(
+        "--only-scale",
+        type=float,
+        action="append",
+        default=[],
+        help="time only these scales (repeatable)",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--engine", choices=["duckdb", "postgres"], action="append")
     parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
@@ -256,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args(argv)
-    scales = args.scale or [0.1, 1.0]
+    scales = sorted(set(args.only_scale or [0.1, 1.0, *args.scale]))
     engines = args.engine or ["duckdb", "postgres"]
     figures = Figures()
     started = time.perf_counter()
