@@ -52,7 +52,7 @@ def test_checks_wait_for_what_they_read_and_layers_for_the_checks_before_them(
     _load(ws)
     events: list[tuple[str, str]] = []
     lock = threading.Lock()
-    build_task, check_task = Session._build_task, Session._check_task
+    build_task, check_task = Session._build, Session._check_task
 
     def slow_build(self: Session, name: str, *args: Any) -> Any:
         if name == "stg_orders":
@@ -70,7 +70,7 @@ def test_checks_wait_for_what_they_read_and_layers_for_the_checks_before_them(
             events.append(("checked", name))
         return out
 
-    monkeypatch.setattr(Session, "_build_task", slow_build)
+    monkeypatch.setattr(Session, "_build", slow_build)
     monkeypatch.setattr(Session, "_check_task", logged_check)
     transforms.build(
         ws.con, source_schema=ws.source_schema, target_schema=ws.target_schema, threads=4

@@ -303,20 +303,19 @@ class Session:
                 for layer, members in self.project.layers(names):
                     started = time.perf_counter()
                     done = self._build_and_check(members, location, result, workers)
-                    checks = done.results
+                    result.checks.extend(done.results)
                     result.check_seconds[layer] = done.check_seconds
                     result.layer_seconds[layer] = {
                         "builds": done.builds_done - started,
                         "total": time.perf_counter() - started,
                     }
-                    result.checks.extend(checks)
-                    self.reporter.layer_checked(layer, checks, result.check_seconds[layer])
-                    if any(r.is_error for r in checks):
-                        failed = sorted({r.model for r in checks if r.is_error})
+                    self.reporter.layer_checked(layer, done.results, done.check_seconds)
+                    if any(r.is_error for r in done.results):
+                        failed = sorted({r.model for r in done.results if r.is_error})
                         raise ContractError(
                             f"contract errors in {layer} ({', '.join(failed)}): "
                             "nothing was published",
-                            checks,
+                            done.results,
                         )
             self.dialect.publish(self.con, self.target_schema, names)
             result.published = list(names)
@@ -350,10 +349,12 @@ class Session:
         checked: dict[str, tuple[list[CheckResult], float]] = {}
         tasks: dict[Future[Any], tuple[str, str]] = {}
 
-        def start(kind: str, name: str) -> None:
-            task = self._build_task if kind == "build" else self._check_task
-            future = workers.submit(functools.partial(task, name, location, result.run_id))
-            tasks[future] = (kind, name)
+        def build(name: str) -> None:
+            tasks[workers.submit(functools.partial(self._build, name, location))] = ("build", name)
+
+        def check(name: str) -> None:
+            task = functools.partial(self._check_task, name, location, result.run_id)
+            tasks[workers.submit(task)] = ("check", name)
 
         failure: BaseException | None = None
         builds_done = time.perf_counter()
@@ -363,7 +364,7 @@ class Session:
 
         try:
             for name in first(todo.get_ready()):
-                start("build", name)
+                build(name)
             while tasks:
                 done, _ = futures.wait(tasks, return_when=futures.FIRST_COMPLETED)
                 for future in done:
@@ -384,10 +385,10 @@ class Session:
                     workers.cancel()  # the statements still running stop with an error
                     continue
                 for name in first(todo.get_ready()):
-                    start("build", name)
+                    build(name)
                 for name in [n for n in unchecked if needs[n] <= built]:
                     unchecked.remove(name)
-                    start("check", name)
+                    check(name)
         except BaseException:
             workers.cancel()
             futures.wait(tasks)
@@ -402,11 +403,6 @@ class Session:
             check_seconds=sum(seconds for _, seconds in checked.values()),
             builds_done=builds_done,
         )
-
-    def _build_task(
-        self, name: str, location: Callable[[str], ibis.Table], run_id: str, con: SQLBackend
-    ) -> ModelBuild:
-        return self._build(name, self.project.models[name].layer, location, con)
 
     def _check_task(
         self, name: str, location: Callable[[str], ibis.Table], run_id: str, con: SQLBackend
@@ -440,7 +436,7 @@ class Session:
             self.dialect.create_table_as(con, schema, name, self.dialect.to_sql(rows))
 
     def _build(
-        self, name: str, layer: str, location: Callable[[str], ibis.Table], con: SQLBackend
+        self, name: str, location: Callable[[str], ibis.Table], con: SQLBackend
     ) -> ModelBuild:
         model = self.project.models[name]
         t0 = time.perf_counter()
@@ -452,7 +448,7 @@ class Session:
             raise
         except Exception as exc:
             raise TransformsError(f"building model {name!r} failed: {_first_line(exc)}") from exc
-        return ModelBuild(name, layer, rows, time.perf_counter() - t0)
+        return ModelBuild(name, model.layer, rows, time.perf_counter() - t0)
 
     # --- checking ------------------------------------------------------------------------------
 
