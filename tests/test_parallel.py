@@ -150,3 +150,40 @@ def test_cli_takes_threads(ws: Workspace) -> None:
     assert ok.returncode == 0, ok.stderr
     assert "Done: built 5, published 5" in ok.stdout
     ws.con = ws.dialect.connect()
+
+
+LONG_STATEMENT = {
+    "postgres": "SELECT pg_sleep(30)",
+    "duckdb": "SELECT count(*) FROM range(1000000000000)",  # minutes of work
+}
+
+
+def test_an_error_check_cancels_what_still_runs(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """stg_orders fails an error check while stg_events is still being built: the statement
+    building stg_events is cancelled rather than waited for."""
+    orders = sample_data.sources(1)["orders"]
+    column = orders.schema.get_field_index("created_at")
+    placed = pa.array([*orders["created_at"].to_pylist()[:-1], None], sample_data.TS)
+    _load(ws, orders=orders.set_column(column, "created_at", placed))
+    stopped: list[str] = []
+    build = Session._build
+
+    def slow_events(self: Session, name: str, *args: Any) -> Any:
+        if name == "stg_events":
+            con = args[-1]
+            try:
+                self.dialect.sql(con, LONG_STATEMENT[ws.engine])
+            except Exception as exc:
+                stopped.append(type(exc).__name__)
+                raise
+        return build(self, name, *args)
+
+    monkeypatch.setattr(Session, "_build", slow_events)
+    with pytest.raises(transforms.ContractError, match=r"staging \(stg_orders\)"):
+        transforms.build(
+            ws.con, source_schema=ws.source_schema, target_schema=ws.target_schema, threads=2
+        )
+    assert stopped, "the long statement ran to its end instead of being cancelled"
+    assert ws.dialect.list_tables(ws.con, ws.target_schema) == set()  # and no build leftovers
