@@ -461,6 +461,17 @@ def test_loaded_types_are_the_spec_types(ws: Workspace, data: Tables) -> None:
                 assert dtype.is_string(), (name, column, dtype)
 
 
+def test_a_column_of_nothing_but_nulls_loads_as_integer_on_both_engines(ws: Workspace) -> None:
+    table = pa.table({"id": pa.array([1, 2], pa.int64()), "empty": pa.nulls(2)})
+    ws.dialect.load_arrow(ws.con, ws.source_schema, "sparse", table)
+    schema = ws.con.get_schema("sparse", database=ws.source_schema)
+    assert schema["empty"].is_int32()
+    assert sorted(ws.sql(f"SELECT * FROM {ws.q(ws.source_schema, 'sparse')}")) == [
+        (1, None),
+        (2, None),
+    ]
+
+
 def test_load_refuses_to_overwrite(ws: Workspace, data: Tables) -> None:
     load(ws.con, ws.dialect, ws.source_schema, data)
     with pytest.raises(TransformsError) as err:

@@ -189,7 +189,8 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
             s.freshness_limits = _limits(args)
         out.print(
             f"Building into [bold]{s.dialect.target.display}[/] schema "
-            f"[bold]{args.target_schema}[/] from [bold]{args.source_schema}[/]"
+            f"[bold]{args.target_schema}[/] from [bold]{args.source_schema}[/], "
+            f"{s.threads} model{'s' if s.threads > 1 else ''} at a time"
         )
         try:
             s.run(args.select)

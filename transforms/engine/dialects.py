@@ -82,7 +82,11 @@ class Dialect:
         """This engine's column type for an Ibis or Arrow type (``BIGINT``, ``NUMERIC(18, 2)``)."""
         from ibis.backends.sql.datatypes import get_type_mapper
 
-        return str(get_type_mapper(self.name).from_ibis(dt.dtype(dtype)).sql(dialect=self.name))
+        ibis_type = dt.dtype(dtype)
+        if ibis_type.is_null():
+            # a column of nothing but NULLs (Arrow's null type): INTEGER, as DuckDB loads it
+            ibis_type = dt.int32
+        return str(get_type_mapper(self.name).from_ibis(ibis_type).sql(dialect=self.name))
 
     def open_worker(self, con: SQLBackend) -> SQLBackend:
         """Another connection to the database of ``con``, with the same settings."""
