@@ -12,23 +12,21 @@ import pytest
 import transforms
 from tests import sample_data
 from tests.conftest import Workspace
-from tests.test_safety import cli
+from tests.test_safety import cli, load, published
 from transforms.engine.runner import Session
 from transforms.project import webshop
 
 
-def _load(ws: Workspace, version: int = 1, **replace: Any) -> None:
-    for name, table in {**sample_data.sources(version), **replace}.items():
-        ws.load(name, table)
-
-
-def _published(ws: Workspace, schema: str) -> dict[str, list[tuple[Any, ...]]]:
-    tables = sorted(ws.dialect.list_tables(ws.con, schema))
-    return {t: sorted(ws.sql(f"SELECT * FROM {ws.q(schema, t)}"), key=repr) for t in tables}
+def _orders_without_placed_at(version: int) -> pa.Table:
+    """The sample orders with the last one's placed_at NULL: a not-null error in stg_orders."""
+    orders = sample_data.sources(version)["orders"]
+    column = orders.schema.get_field_index("created_at")
+    placed = pa.array([*orders["created_at"].to_pylist()[:-1], None], sample_data.TS)
+    return orders.set_column(column, "created_at", placed)
 
 
 def test_threads_change_nothing_in_the_results(ws: Workspace) -> None:
-    _load(ws)
+    load(ws)
     one = transforms.build(
         ws.con, source_schema=ws.source_schema, target_schema=ws.target_schema, threads=1
     )
@@ -41,7 +39,7 @@ def test_threads_change_nothing_in_the_results(ws: Workspace) -> None:
     assert [(c.model, c.check, c.failing, c.sample) for c in one.checks] == [
         (c.model, c.check, c.failing, c.sample) for c in four.checks
     ]
-    assert _published(ws, ws.target_schema) == _published(ws, f"{ws.target_schema}_4")
+    assert published(ws, ws.target_schema) == published(ws, f"{ws.target_schema}_4")
 
 
 def test_checks_wait_for_what_they_read_and_layers_for_the_checks_before_them(
@@ -49,7 +47,7 @@ def test_checks_wait_for_what_they_read_and_layers_for_the_checks_before_them(
 ) -> None:
     """stg_orderitem references stg_orders: its check waits for stg_orders, built slowly here;
     no intermediate model is built before every staging model has passed its checks."""
-    _load(ws)
+    load(ws)
     events: list[tuple[str, str]] = []
     lock = threading.Lock()
     build_task, check_task = Session._build, Session._check_task
@@ -97,14 +95,10 @@ def test_checks_wait_for_what_they_read_and_layers_for_the_checks_before_them(
 
 
 def test_an_error_stops_the_run_with_nothing_published_or_left_behind(ws: Workspace) -> None:
-    _load(ws)
+    load(ws)
     transforms.build(ws.con, source_schema=ws.source_schema, target_schema=ws.target_schema)
-    before = _published(ws, ws.target_schema)
-    orders = sample_data.sources(2)["orders"]
-    column = orders.schema.get_field_index("created_at")
-    placed = pa.array([*orders["created_at"].to_pylist()[:-1], None], sample_data.TS)
-    bad = orders.set_column(column, "created_at", placed)  # placed_at is declared not null
-    _load(ws, 2, orders=bad)
+    before = published(ws, ws.target_schema)
+    load(ws, 2, orders=_orders_without_placed_at(2))
     reported: list[str] = []
 
     class Layers:
@@ -123,14 +117,14 @@ def test_an_error_stops_the_run_with_nothing_published_or_left_behind(ws: Worksp
             reporter=Layers(),
         )
     assert reported == ["stg_orders: placed_at not null"]
-    assert _published(ws, ws.target_schema) == before
+    assert published(ws, ws.target_schema) == before
     leftovers = [t for t in ws.dialect.list_tables(ws.con, ws.target_schema) if "build" in t]
     assert leftovers == []
     assert not any(s.startswith(f"{ws.target_schema}__") for s in ws.dialect.list_schemas(ws.con))
 
 
 def test_threads_must_be_at_least_one(ws: Workspace) -> None:
-    _load(ws)
+    load(ws)
     with pytest.raises(transforms.TransformsError, match="threads must be a whole number"):
         transforms.build(
             ws.con, source_schema=ws.source_schema, target_schema=ws.target_schema, threads=0
@@ -139,7 +133,7 @@ def test_threads_must_be_at_least_one(ws: Workspace) -> None:
 
 @pytest.mark.parametrize("engine", ["duckdb"], indirect=False)
 def test_cli_takes_threads(ws: Workspace) -> None:
-    _load(ws)
+    load(ws)
     ws.con.disconnect()  # a DuckDB file has one writer process at a time
     where = ["--target", ws.url, "--source-schema", ws.source_schema]
     where += ["--target-schema", ws.target_schema]
@@ -163,10 +157,7 @@ def test_an_error_check_cancels_what_still_runs(
 ) -> None:
     """stg_orders fails an error check while stg_events is still being built: the statement
     building stg_events is cancelled rather than waited for."""
-    orders = sample_data.sources(1)["orders"]
-    column = orders.schema.get_field_index("created_at")
-    placed = pa.array([*orders["created_at"].to_pylist()[:-1], None], sample_data.TS)
-    _load(ws, orders=orders.set_column(column, "created_at", placed))
+    load(ws, orders=_orders_without_placed_at(1))
     stopped: list[str] = []
     build = Session._build
 

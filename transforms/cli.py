@@ -169,15 +169,13 @@ def _session(args: argparse.Namespace, out: Console) -> Session:
     from transforms.api import session
     from transforms.console import RichReporter
 
-    s = session(
+    return session(
         args.target,
         source_schema=args.source_schema,
         target_schema=args.target_schema,
         reporter=RichReporter(out),
+        threads=getattr(args, "threads", None),  # `freshness` has no --threads
     )
-    if getattr(args, "threads", None):
-        s.threads = args.threads
-    return s
 
 
 def cmd_run(args: argparse.Namespace, out: Console) -> int:
