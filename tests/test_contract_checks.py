@@ -6,11 +6,13 @@ checks run through ``transforms.engine.checks.run_checks`` inside the database.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Annotated, Any
 
 import ibis
 import pyarrow as pa
+import pytest
 from ibis import _
 from pydantic import Field
 
@@ -31,11 +33,13 @@ from contracts.base import (
     UniqueKey,
 )
 from tests.conftest import Workspace
+from transforms.engine import dialects
 from transforms.engine.checks import SAMPLE_ROWS, CheckResult, run_checks, schema_problems
 
 
 def _run(ws: Workspace, name: str, contract: type[Contract], query: Any = None) -> list[Any]:
-    return run_checks(name, contract, ws.table(name), ws.table, query or ws.rows)
+    distinct = functools.partial(ws.dialect.distinct_counts, ws.con)
+    return run_checks(name, contract, ws.table(name), ws.table, query or ws.rows, distinct)
 
 
 def _result(results: list[CheckResult], check: str) -> CheckResult:
@@ -120,6 +124,48 @@ def test_unique_with_warn_severity_is_not_an_error(ws: Workspace) -> None:
     assert (r.failing, r.severity, r.is_error, r.passed) == (2, "warn", False, False)
     # keys first: the declared unique columns, the checked column first
     assert r.sample == [{"other": 7, "key": 1}, {"other": 7, "key": 2}]
+
+
+class IntKeys(Contract):
+    small: Annotated[Int32 | None, Unique()]
+    sparse: Annotated[Int64 | None, Unique()]
+
+
+@pytest.mark.parametrize(
+    ("small", "sparse", "failing"),
+    [
+        # dense keys (a bitmap on DuckDB), sparse ones (2**40 apart: a hash table everywhere)
+        ([5, 6, 6, None], [1, 2**40, 2**40, 2**41], {"small unique": 2, "sparse unique": 2}),
+        ([5, 6, 7, None], [None, 2**40, 1, -(2**40)], {"small unique": 0, "sparse unique": 0}),
+        ([None, None], [None, None], {"small unique": 0, "sparse unique": 0}),
+        ([], [], {"small unique": 0, "sparse unique": 0}),
+    ],
+)
+def test_unique_integer_keys_dense_sparse_or_empty(
+    ws: Workspace,
+    small: list[int | None],
+    sparse: list[int | None],
+    failing: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dialects, "BITMAP_MIN_ROWS", 1)  # the bitmap's rules on small tables
+    ws.load("ik", pa.table({"small": pa.array(small, pa.int32()), "sparse": pa.array(sparse)}))
+    assert {k: v for k, v in _failing(_run(ws, "ik", IntKeys)).items() if "unique" in k} == failing
+
+
+@pytest.mark.parametrize("min_rows", [1, 5])
+def test_distinct_counts_use_a_bitmap_only_for_big_tables_with_dense_integer_keys(
+    ws: Workspace, min_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dialects, "BITMAP_MIN_ROWS", min_rows)
+    ws.load("dk", {"dense": [3, 1, 2, 2], "sparse": [1, 2**40, 7, 7], "text": ["a", "b", "b", "c"]})
+    t = ws.table("dk")
+    counts = ws.dialect.distinct_counts(ws.con, t, ["dense", "sparse", "text"])
+    [row] = ws.rows(t.aggregate(**counts))
+    assert row == {"dense": 3, "sparse": 3, "text": 3}
+    compiled = {c: ws.dialect.to_sql(t.aggregate(n=v)) for c, v in counts.items()}
+    bitmaps = {c for c, sql in compiled.items() if "BITSTRING_AGG" in sql}
+    assert bitmaps == ({"dense"} if ws.engine == "duckdb" and min_rows <= 4 else set())
 
 
 # --- ranges ------------------------------------------------------------------------------------

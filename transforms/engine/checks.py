@@ -3,7 +3,8 @@
 First the schema check (names, order, types: no query). Then the data checks: every column and
 row-level check of a model is one ``COUNT(*) FILTER (WHERE …)`` of a single aggregate query —
 one scan of the table, which also screens single-column unique keys by comparing a count
-with a distinct count. Relationships, composite keys and table checks add one query each,
+with a distinct count (counted the engine's cheapest exact way: :data:`Distinct`).
+Relationships, composite keys and table checks add one query each,
 which returns the exact failing count together with up to five failing rows (keys first); a
 failing check of the aggregate costs one more query, for its first five failing rows. The
 failing rows' expression is only built when a check needs a query of its own.
@@ -11,6 +12,7 @@ failing rows' expression is only built when a check needs a query of its own.
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +38,8 @@ SAMPLE_ROWS = 5
 
 Resolve = Callable[[str], ibis.Table]  # model name → its table (in the build area or published)
 Query = Callable[[ibis.Table], list[dict[str, Any]]]  # runs an expression, returns its rows
+# (table, columns) → for each column, an aggregate counting its distinct non-NULL values exactly
+Distinct = Callable[[ibis.Table, list[str]], dict[str, ibis.Value]]
 
 
 @dataclass(frozen=True)
@@ -101,15 +105,19 @@ class _Check:
     """One data check, ready to run: how to find its failing rows, and how to count them cheaply.
 
     ``fails`` (a row predicate) puts the check into the model's single aggregate query;
-    ``screen`` (two aggregates, equal when the check passes) does the same for uniqueness;
-    a check with neither costs one count query of its own.
+    ``screen`` (a column whose count and distinct count are equal when the check passes) does
+    the same for uniqueness; a check with neither costs one count query of its own.
+    ``required`` counts a not-null check's failing rows as rows minus ``COUNT(column)``,
+    which DuckDB answers from its column statistics, where a filtered count reads the column
+    (int_session at scale 10: 0.12 s for five columns, against under 1 ms).
     """
 
     name: str
     severity: Severity
     violations: Callable[[ibis.Table], ibis.Table]  # the failing rows, keys first
     fails: Callable[[ibis.Table], ibis.Value] | None = None
-    screen: Callable[[ibis.Table], tuple[ibis.Value, ibis.Value]] | None = None
+    screen: str | None = None
+    required: str | None = None
 
 
 def _row_rule(
@@ -126,7 +134,8 @@ def _column_checks(col: ColumnSpec, keys: list[str], every: list[str]) -> list[_
     shown = _ordered(keys, [c])
     out: list[_Check] = []
     if not col.nullable:
-        out.append(_row_rule(f"{c} not null", "error", _fails(c, "null", None), every))
+        not_null = _row_rule(f"{c} not null", "error", _fails(c, "null", None), every)
+        out.append(dataclasses.replace(not_null, required=c))
     for check in col.checks:
         match check:
             case at.Ge(ge=bound):
@@ -190,12 +199,9 @@ def _unique(columns: tuple[str, ...], severity: Severity, keys: list[str]) -> _C
         groups = present.group_by(list(columns)).aggregate(__n=present.count())
         return present.semi_join(groups.filter(groups.__n > 1), list(columns)).select(*shown)
 
-    def screen(t: ibis.Table) -> tuple[ibis.Value, ibis.Value]:
-        return t[columns[0]].count(), t[columns[0]].nunique()
-
     # A composite key keeps its grouped query: PostgreSQL's COUNT(DISTINCT ROW(a, b)) compares
     # records slowly (0.6 s for 150k sessions, against 0.07 s for the grouped query).
-    return _Check(label, severity, violations, screen=screen if len(columns) == 1 else None)
+    return _Check(label, severity, violations, screen=columns[0] if len(columns) == 1 else None)
 
 
 def _reference(column: str, ref: References, keys: list[str], resolve: Resolve) -> _Check:
@@ -232,19 +238,34 @@ def _violates(rule: Callable[[ibis.Table], ibis.Value]) -> Callable[[ibis.Table]
     return lambda t: ~rule(t)
 
 
+def count_distinct(table: ibis.Table, columns: list[str]) -> dict[str, ibis.Value]:
+    """The portable :data:`Distinct`: ``COUNT(DISTINCT column)``."""
+    return {c: table[c].nunique() for c in columns}
+
+
 def run_checks(
-    name: str, contract: type[Contract], table: ibis.Table, resolve: Resolve, query: Query
+    name: str,
+    contract: type[Contract],
+    table: ibis.Table,
+    resolve: Resolve,
+    query: Query,
+    distinct: Distinct = count_distinct,
 ) -> list[CheckResult]:
     """Run every data check of ``contract`` on ``table``; one result per check, in order."""
     plan = plan_checks(contract, resolve)
+    screened = list(dict.fromkeys(c.screen for c in plan if c.screen is not None))
+    distinct_counts = distinct(table, screened) if screened else {}
 
     # One scan for every row rule and every single-column uniqueness screen.
     aggs: dict[str, ibis.Value] = {"__rows": table.count()}
     for i, check in enumerate(plan):
-        if check.fails is not None:
+        if check.required is not None:
+            aggs[f"__n{i}"] = table[check.required].count()
+        elif check.fails is not None:
             aggs[f"__f{i}"] = table.count(where=check.fails(table))
         elif check.screen is not None:
-            aggs[f"__s{i}a"], aggs[f"__s{i}b"] = check.screen(table)
+            aggs[f"__s{i}a"] = table[check.screen].count()
+            aggs[f"__s{i}b"] = distinct_counts[check.screen]
     [totals] = query(table.aggregate(**aggs))
 
     results = []
@@ -253,7 +274,9 @@ def run_checks(
         # expressions costs more than the database does for small tables.
         violations = None
         sample: list[dict[str, Any]] = []
-        if check.fails is not None:
+        if check.required is not None:
+            failing = int(totals["__rows"]) - int(totals[f"__n{i}"])
+        elif check.fails is not None:
             failing = int(totals[f"__f{i}"])
         elif check.screen is not None and totals[f"__s{i}a"] == totals[f"__s{i}b"]:
             failing = 0

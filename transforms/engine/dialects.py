@@ -1,8 +1,8 @@
 """Everything that differs between DuckDB and PostgreSQL, in one place.
 
 Models and contracts are engine-neutral Ibis; the few things Ibis cannot say the same way on
-both engines (byte-order text comparison, connecting, DDL, publishing, locking, bulk loading)
-live here, behind one small :class:`Dialect` interface per engine.
+both engines (byte-order text comparison, counting distinct keys, connecting, DDL, publishing,
+locking, bulk loading) live here, behind one small :class:`Dialect` interface per engine.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ibis.backends.sql import SQLBackend
 
 BUILD_PREFIX = "__build__"
+BITMAP_MIN_ROWS = 100_000  # DuckDB counts distinct keys of bigger tables with a bitmap
 
 
 # --- Expressions Ibis cannot write portably ----------------------------------------------------
@@ -53,6 +54,15 @@ def _collate_c(self: Any, op: ByteOrder, *, arg: sge.Expression) -> sge.Expressi
 # DuckDB compares text by bytes already; PostgreSQL uses the database collation unless told.
 PostgresCompiler.visit_ByteOrder = _collate_c
 DuckDBCompiler.visit_ByteOrder = lambda self, op, *, arg: arg
+
+
+# DuckDB's bitmap of an integer column's distinct values over [lo, hi], and its set bits.
+@ibis.udf.agg.builtin(name="bitstring_agg", signature=(("int64", "int64", "int64"), "binary"))
+def _bitstring_agg(arg: Any, lo: Any, hi: Any) -> Any: ...
+
+
+@ibis.udf.scalar.builtin(name="bit_count", signature=(("binary",), "int64"))
+def _bit_count(bits: Any) -> Any: ...
 
 
 # --- Engines ------------------------------------------------------------------------------------
@@ -146,6 +156,13 @@ class Dialect:
         """Only one run at a time per target schema."""
         yield
 
+    # checks
+    def distinct_counts(
+        self, con: SQLBackend, table: ibis.Table, columns: list[str]
+    ) -> dict[str, ibis.Value]:
+        """For each column of ``table``, an aggregate counting its distinct non-NULL values."""
+        return {c: table[c].nunique() for c in columns}
+
     # loading
     def load_arrow(
         self, con: SQLBackend, schema: str, table: str, data: pa.Table, *, replace: bool = False
@@ -194,6 +211,33 @@ class DuckDB(Dialect):
 
     def cancel(self, con: SQLBackend) -> None:
         con.con.interrupt()
+
+    # An integer key's distinct values set bits of a bitmap over its range instead of filling a
+    # hash table: 3-4× faster (event_id: 0.09 → 0.03 s per 1M keys). The range comes from a
+    # query of its own (under 1 ms: DuckDB keeps each column's min and max). Only a big table
+    # with a dense key takes it: on small ones the hash table costs nothing, and the bitmap
+    # takes at most a byte per row, where a sparse key (hashed ids) would take gigabytes. Rows
+    # outside the range (written since) are not counted: the screen fails, the exact query
+    # decides.
+    def distinct_counts(
+        self, con: SQLBackend, table: ibis.Table, columns: list[str]
+    ) -> dict[str, ibis.Value]:
+        counts = super().distinct_counts(con, table, columns)
+        integers = [c for c in columns if table[c].type().is_integer()]
+        op = table.op()
+        if not integers or not isinstance(op, ops.PhysicalTable):
+            return counts
+        # plain SQL: compiling an Ibis expression would cost more than running it
+        ranges = ", ".join(f"min({c}), max({c}), count({c})" for c in map(self.q, integers))
+        namespace = [p for p in (op.namespace.catalog, op.namespace.database) if p]
+        [row] = self.sql(con, f"SELECT {ranges} FROM {self.q(*namespace, op.name)}")
+        for i, c in enumerate(integers):
+            lo, hi, n = row[3 * i : 3 * i + 3]
+            if n >= BITMAP_MIN_ROWS and hi - lo < 8 * n:
+                column = table[c]
+                bits = _bitstring_agg(column, lo, hi, where=column.between(lo, hi))
+                counts[c] = _bit_count(bits)
+        return counts
 
     def check_schema_name(self, con: SQLBackend, schema: str) -> None:
         # A DuckDB file is attached as a catalog named after it: "x"."t" would be ambiguous.

@@ -468,7 +468,9 @@ class Session:
         problems = schema_problems(contract, actual)
         if problems:
             return [CheckResult(name, "schema: " + "; ".join(problems), "error", 1)]
-        return run_checks(name, contract, table, location, functools.partial(self._query, con=con))
+        query = functools.partial(self._query, con=con)
+        distinct = functools.partial(self.dialect.distinct_counts, con)
+        return run_checks(name, contract, table, location, query, distinct)
 
     def check(self, select: Sequence[str] | None = None) -> list[CheckResult]:
         """Check the contracts of the published tables, without building."""
