@@ -206,7 +206,9 @@ def _unique(columns: tuple[str, ...], severity: Severity, keys: list[str]) -> _C
 
 def _reference(column: str, ref: References, keys: list[str], resolve: Resolve) -> _Check:
     def violations(t: ibis.Table) -> ibis.Table:
-        parent = resolve(ref.model).view()  # a distinct relation, even when it references itself
+        parent = resolve(ref.model)
+        if parent.equals(t):
+            parent = parent.view()  # a model referencing itself joins a distinct relation
         orphans = t.filter(t[column].notnull()).anti_join(parent, t[column] == parent[ref.column])
         return orphans.select(*_ordered(keys, [column]))
 
@@ -253,20 +255,7 @@ def run_checks(
 ) -> list[CheckResult]:
     """Run every data check of ``contract`` on ``table``; one result per check, in order."""
     plan = plan_checks(contract, resolve)
-    screened = list(dict.fromkeys(c.screen for c in plan if c.screen is not None))
-    distinct_counts = distinct(table, screened) if screened else {}
-
-    # One scan for every row rule and every single-column uniqueness screen.
-    aggs: dict[str, ibis.Value] = {"__rows": table.count()}
-    for i, check in enumerate(plan):
-        if check.required is not None:
-            aggs[f"__n{i}"] = table[check.required].count()
-        elif check.fails is not None:
-            aggs[f"__f{i}"] = table.count(where=check.fails(table))
-        elif check.screen is not None:
-            aggs[f"__s{i}a"] = table[check.screen].count()
-            aggs[f"__s{i}b"] = distinct_counts[check.screen]
-    [totals] = query(table.aggregate(**aggs))
+    [totals] = query(_aggregate(plan, table, distinct))
 
     results = []
     for i, check in enumerate(plan):
@@ -283,8 +272,7 @@ def run_checks(
         else:
             # the exact count and the first rows in one query (no rows: the check passed)
             violations = check.violations(table)
-            counted = violations.mutate(**{FAILING: violations.count().over()})
-            rows = query(_first_rows(counted, violations.columns))
+            rows = query(_counted_first_rows(violations))
             failing = int(rows[0][FAILING]) if rows else 0
             sample = [{c: row[c] for c in violations.columns} for row in rows]
         if failing and not sample:
@@ -294,7 +282,29 @@ def run_checks(
     return results
 
 
+def _aggregate(plan: list[_Check], table: ibis.Table, distinct: Distinct) -> ibis.Table:
+    """One scan for every row rule, not-null check and single-column uniqueness screen."""
+    screened = list(dict.fromkeys(c.screen for c in plan if c.screen is not None))
+    distinct_counts = distinct(table, screened) if screened else {}
+    aggs: dict[str, ibis.Value] = {"__rows": table.count()}
+    for i, check in enumerate(plan):
+        if check.required is not None:
+            aggs[f"__n{i}"] = table[check.required].count()
+        elif check.fails is not None:
+            aggs[f"__f{i}"] = table.count(where=check.fails(table))
+        elif check.screen is not None:
+            aggs[f"__s{i}a"] = table[check.screen].count()
+            aggs[f"__s{i}b"] = distinct_counts[check.screen]
+    return table.aggregate(**aggs)
+
+
 FAILING = "__failing_rows"
+
+
+def _counted_first_rows(violations: ibis.Table) -> ibis.Table:
+    """The first rows of ``violations``, each with the count of them all (``FAILING``)."""
+    counted = violations.mutate(**{FAILING: violations.count().over()})
+    return _first_rows(counted, violations.columns)
 
 
 def _first_rows(rows: ibis.Table, columns: tuple[str, ...]) -> ibis.Table:
