@@ -1,13 +1,13 @@
 """Turn a contract into checks that run inside the database.
 
 First the schema check (names, order, types: no query). Then the data checks: every column and
-row-level check of a model is one ``COUNT(*) FILTER (WHERE …)`` of a single aggregate query —
-one scan of the table, which also screens single-column unique keys by comparing a count
-with a distinct count (counted the engine's cheapest exact way: :data:`Distinct`).
-Relationships, composite keys and table checks add one query each,
-which returns the exact failing count together with up to five failing rows (keys first); a
-failing check of the aggregate costs one more query, for its first five failing rows. The
-failing rows' expression is only built when a check needs a query of its own.
+row-level check of a model is one ``COUNT(*) FILTER (WHERE …)`` (a not-null check: rows minus
+``COUNT(column)``) of a single aggregate query — one scan of the table, which also screens
+single-column unique keys by comparing a count with a distinct count (counted the engine's
+cheapest exact way: :data:`Distinct`). Relationships, composite keys and table checks add one
+query each, which returns the exact failing count together with up to five failing rows (keys
+first); a failing check of the aggregate costs one more query, for its first five failing rows.
+The failing rows' expression is only built when a check needs a query of its own.
 """
 
 from __future__ import annotations

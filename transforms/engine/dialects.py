@@ -22,6 +22,7 @@ from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
 from ibis.backends.sql.compilers.postgres import PostgresCompiler
 from ibis.common.annotations import attribute
 
+from transforms.engine.checks import count_distinct
 from transforms.engine.errors import TransformsError
 from transforms.engine.target import Target
 
@@ -163,7 +164,7 @@ class Dialect:
         self, con: SQLBackend, table: ibis.Table, columns: list[str]
     ) -> dict[str, ibis.Value]:
         """For each column of ``table``, an aggregate counting its distinct non-NULL values."""
-        return {c: table[c].nunique() for c in columns}
+        return count_distinct(table, columns)
 
     # loading
     def load_arrow(
