@@ -405,11 +405,16 @@ class Session:
         )
 
     def _check_task(
-        self, name: str, location: Callable[[str], ibis.Table], run_id: str, con: SQLBackend
+        self,
+        name: str,
+        location: Callable[[str], ibis.Table] | None,
+        run_id: str | None,
+        con: SQLBackend,
     ) -> tuple[list[CheckResult], float]:
+        """Check one model on ``con``, timed; in a run (``run_id``), keep its failing rows too."""
         t0 = time.perf_counter()
         results = self.check_model(name, location, con)
-        if self.store_failures:
+        if run_id is not None and self.store_failures:
             self._store_failures(con, name, results, run_id)
         return results, time.perf_counter() - t0
 
@@ -486,7 +491,8 @@ class Session:
         with Workers(self.dialect, self.con, self.threads) as workers:
             for layer, members in self.project.layers(names):
                 tasks = [
-                    workers.submit(functools.partial(self._check_published, n)) for n in members
+                    workers.submit(functools.partial(self._check_task, n, None, None))
+                    for n in members
                 ]
                 try:
                     done = [task.result() for task in tasks]
@@ -497,10 +503,6 @@ class Session:
                 self.reporter.layer_checked(layer, checks, sum(seconds for _, seconds in done))
                 results.extend(checks)
         return results
-
-    def _check_published(self, name: str, con: SQLBackend) -> tuple[list[CheckResult], float]:
-        t0 = time.perf_counter()
-        return self.check_model(name, con=con), time.perf_counter() - t0
 
 
 def _compatible(expected: ibis.DataType, actual: ibis.DataType) -> bool:
