@@ -80,8 +80,9 @@ def _columns(project: Project) -> list[tuple[str, list[str]]]:
     return columns
 
 
-# An entry of a column is a node name, or a lane ("upstream", "downstream") of a long edge.
-Entry = str | tuple[str, str]
+# An entry of a column is a node name, or a lane ("upstream", "downstream", column) of a long
+# edge: one per column it crosses, each placed in its own column's spacing.
+Entry = str | tuple[str, str, int]
 
 
 def _isotonic(targets: list[float]) -> list[float]:
@@ -120,8 +121,8 @@ def layout(project: Project) -> Drawing:
         for dep in project.models[m].depends_on:
             chain: list[Entry] = [dep]
             for c in range(col_of[dep] + 1, col_of[m]):
-                entries[c].append((dep, m))
-                chain.append((dep, m))
+                entries[c].append((dep, m, c))
+                chain.append((dep, m, c))
             chain.append(m)
             chains[(dep, m)] = chain
             for a, b in itertools.pairwise(chain):
