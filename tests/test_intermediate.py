@@ -381,8 +381,10 @@ def test_int_session_gaps_ties_and_numbering(ws: Workspace) -> None:
         ev(21, 2, "2024-01-01 10:15:00"),
         ev(22, 2, "2024-01-01 10:45:00.000001"),  # 30:00.000001 later: session 2
         ev(20, 2, "2024-01-01 09:00:00"),  # first: session 1
+        # anonymous: not a row of fct_events, so in no session
+        dict(event_id=30, customer_id=None, event_type="VISIT", event_at=T("2024-01-01 10:30:00")),
     ]
-    rows = run(ws, "int_session", fct_events=arrow(FctEvents, events))
+    rows = run(ws, "int_session", stg_events=arrow(StgEvents, events))
     got = {r["event_id"]: (r["customer_id"], r["session_number"], r["session_id"]) for r in rows}
     assert got == {
         11: (10, 1, "10-1"),
@@ -426,7 +428,7 @@ def test_int_session_keeps_the_event_columns(ws: Workspace) -> None:
             event_id=2, customer_id=3, event_type="ADD_PRODUCT_TO_CART", product_id=5, event_at=at
         ),
     ]
-    rows = run(ws, "int_session", fct_events=arrow(FctEvents, events))
+    rows = run(ws, "int_session", stg_events=arrow(StgEvents, events))
     assert rows == [
         dict(
             event_id=1,

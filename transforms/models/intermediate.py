@@ -118,6 +118,11 @@ def fct_orderitem(stg_orderitem: ibis.Table, stg_orders: ibis.Table) -> ibis.Tab
 @model(layer="intermediate", contract=FctEvents)
 def fct_events(stg_events: ibis.Table) -> ibis.Table:
     """One row per event of a known visitor (anonymous events are left out)."""
+    return _known_visitor_events(stg_events)
+
+
+def _known_visitor_events(stg_events: ibis.Table) -> ibis.Table:
+    """The rows of ``fct_events``, for the models that read them straight from staging."""
     e = stg_events
     return e.filter(e.customer_id.notnull()).select(
         "event_id", "customer_id", "event_type", "product_id", "order_id", "event_at"
@@ -128,9 +133,13 @@ def fct_events(stg_events: ibis.Table) -> ibis.Table:
 
 
 @model(layer="intermediate", contract=IntSession)
-def int_session(fct_events: ibis.Table) -> ibis.Table:
-    """One row per event, with its customer's session number and session id."""
-    e = fct_events
+def int_session(stg_events: ibis.Table) -> ibis.Table:
+    """One row per fct_events row (a known visitor's event), with its session number and id."""
+    # The rows of fct_events, filtered from staging here rather than read from fct_events: the
+    # session chain (int_session → bounds → last session → check order) is the intermediate
+    # layer's critical path, and need not wait for fct_events to be written first (PostgreSQL,
+    # scale 1: the layer 7.5–8.7 → 6.4–7.3 s).
+    e = _known_visitor_events(stg_events)
     lagged = e.mutate(
         __previous=e.event_at.lag().over(
             ibis.window(group_by=e.customer_id, order_by=[e.event_at, e.event_id])
