@@ -121,11 +121,14 @@ def run_process(args: list[str]) -> tuple[float, float]:
     return measured["seconds"], measured["rss_mib"]
 
 
-def pg_database() -> tuple[str, Callable[[], None]]:
-    """A fresh database for the benchmark on the server of ``TRANSFORMS_BENCH_PG``; its URL and
-    a function dropping it."""
+# Server settings the PostgreSQL figures depend on (the run sets work_mem and the like on its
+# own connections; these it cannot): recorded with the results.
+PG_SERVER_SETTINGS = ("server_version", "max_wal_size", "shared_buffers", "checkpoint_timeout")
+
+
+def pg_admin() -> psycopg.Connection:
     admin_target = Target.parse(PG_ADMIN)
-    admin = psycopg.connect(
+    return psycopg.connect(
         host=admin_target.host,
         port=admin_target.port,
         user=admin_target.user,
@@ -133,6 +136,18 @@ def pg_database() -> tuple[str, Callable[[], None]]:
         dbname=admin_target.database,
         autocommit=True,
     )
+
+
+def pg_server() -> dict[str, str]:
+    with pg_admin() as admin:
+        return {s: admin.execute(f"SHOW {s}").fetchone()[0] for s in PG_SERVER_SETTINGS}
+
+
+def pg_database() -> tuple[str, Callable[[], None]]:
+    """A fresh database for the benchmark on the server of ``TRANSFORMS_BENCH_PG``; its URL and
+    a function dropping it."""
+    admin_target = Target.parse(PG_ADMIN)
+    admin = pg_admin()
     name = f"transforms_bench_{uuid.uuid4().hex[:8]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     auth = quote(admin_target.user or "", safe="")
@@ -327,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
                     "cpus": os.cpu_count(),
                 },
                 "versions": versions(),
+                "postgres_server": pg_server() if "postgres" in engines else None,
                 "scales": scales,
                 "repeat": args.repeat,
                 "threads": args.threads or default_threads(),
