@@ -6,6 +6,7 @@ import threading
 import time
 from typing import Any
 
+import psycopg
 import pyarrow as pa
 import pytest
 
@@ -178,3 +179,29 @@ def test_an_error_check_cancels_what_still_runs(
         )
     assert stopped, "the long statement ran to its end instead of being cancelled"
     assert ws.dialect.list_tables(ws.con, ws.target_schema) == set()  # and no build leftovers
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("engine", ["postgres"], indirect=False)
+def test_a_task_that_leaves_its_transaction_aborted_hands_back_a_usable_connection(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cancel that lands on a COMMIT fails the COMMIT and leaves its transaction open and
+    aborted. The connection — with one thread, the caller's own — is rolled back before the
+    run cleans up on it, so the build area is dropped and the caller can go on using it."""
+    load(ws)
+    build = Session._build
+
+    def commit_cancelled(self: Session, name: str, location: Any, con: Any) -> Any:
+        if name == "stg_customer":
+            con.con.execute("BEGIN")
+            con.con.execute("SELECT 1 / 0")  # the state a cancelled COMMIT leaves
+        return build(self, name, location, con)
+
+    monkeypatch.setattr(Session, "_build", commit_cancelled)
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        transforms.build(
+            ws.con, source_schema=ws.source_schema, target_schema=ws.target_schema, threads=1
+        )
+    assert ws.sql("SELECT 1") == [(1,)]
+    assert not any(s.startswith(f"{ws.target_schema}__") for s in ws.dialect.list_schemas(ws.con))

@@ -107,6 +107,9 @@ class Dialect:
         """Stop the statement running on ``con`` (from another thread); nothing when idle."""
         raise NotImplementedError
 
+    def recover(self, con: SQLBackend) -> None:
+        """Leave ``con`` ready for its next statement after a task on it failed."""
+
     def sql(self, con: SQLBackend, statement: str) -> list[tuple[Any, ...]]:
         """Run one raw statement and fetch its result (an unread DuckDB result breaks the next)."""
         raise NotImplementedError
@@ -362,6 +365,14 @@ class Postgres(Dialect):
 
     def cancel(self, con: SQLBackend) -> None:
         con.con.cancel_safe(timeout=5)
+
+    def recover(self, con: SQLBackend) -> None:
+        # A cancel that lands on the COMMIT of a transaction block fails the COMMIT itself,
+        # which leaves the transaction open and aborted: every later statement would fail.
+        from psycopg.pq import TransactionStatus
+
+        if con.con.info.transaction_status != TransactionStatus.IDLE:
+            con.con.rollback()
 
     def sql(self, con: SQLBackend, statement: str) -> list[tuple[Any, ...]]:
         with con.con.cursor() as cur:

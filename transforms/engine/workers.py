@@ -85,6 +85,12 @@ class Workers:
             self._busy.add(con)
         try:
             return task(con)
+        except BaseException:
+            # a cancel may have landed anywhere, a COMMIT included: hand the connection back
+            # ready for the next statement (it may be the caller's own)
+            with contextlib.suppress(Exception):
+                self._dialect.recover(con)
+            raise
         finally:
             with self._lock:
                 self._busy.discard(con)
