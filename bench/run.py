@@ -28,9 +28,11 @@ from rich.console import Console
 from rich.table import Table
 
 from examples.generate import generate, load
+from transforms.engine.compile import compile_sql
 from transforms.engine.dialects import Dialect
 from transforms.engine.target import Target
 from transforms.engine.workers import default_threads
+from transforms.project import webshop
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -49,6 +51,11 @@ AIMS: dict[str, float] = {
     "transforms list (cold start)": 0.8,
     "DuckDB test suite (pytest -m duckdb -n 2)": 30.0,
     "postgres scale 1: generate + load": 15.0,
+    # The issue's own yardstick: the three layers as plain SQL took 1.5 s (DuckDB) and 6 s
+    # (PostgreSQL) at scale 1, against aims of 3 s and 9 s. The same ratios against the models'
+    # SQL alone, timed in the same minutes, judge the run whatever the machine's speed that day.
+    "duckdb scale 1: transforms run ÷ models' SQL alone ×": 3.0 / 1.5,
+    "postgres scale 1: transforms run ÷ models' SQL alone ×": 9.0 / 6.0,
 }
 CALIBRATION = "machine: pure-Python loop (calibration)"
 
@@ -186,9 +193,13 @@ def bench_engine(
                 dialect.sql(con, f"VACUUM (ANALYZE) {dialect.q('public', name)}")
         con.disconnect()
         del tables
+    reference = reference_statements(dialect)
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "run.json"
         for _ in range(repeat):
+            # interleaved with the runs, so that both see the machine of the same minutes
+            alone = run_reference(dialect, reference)
+            figures.add(f"{label}: models' SQL alone", alone)
             seconds, rss = run_process(
                 [
                     sys.executable,
@@ -203,6 +214,7 @@ def bench_engine(
                 ]
             )
             figures.add(f"{label}: transforms run (process)", seconds)
+            figures.add(f"{label}: transforms run ÷ models' SQL alone ×", seconds / alone)
             figures.add(f"{label}: transforms run peak RSS MiB", rss)
             result = json.loads(report.read_text())
             for build in result["builds"]:
@@ -217,6 +229,36 @@ def bench_engine(
                 figures.add(
                     f"{label}: layer {layer} wall, checks added %", 100 * added / wall["builds"]
                 )
+
+
+REFERENCE_SCHEMA = "bench_reference"
+
+
+def reference_statements(dialect: Dialect) -> list[tuple[str, str]]:
+    """(model, SELECT) of every model in build order, reading the models' reference tables."""
+    project = webshop()
+    return [
+        (name, compile_sql(project, name, dialect=dialect.name, target_schema=REFERENCE_SCHEMA))
+        for name in project.order
+    ]
+
+
+def run_reference(dialect: Dialect, statements: list[tuple[str, str]]) -> float:
+    """Seconds to build every model from its compiled SQL, one after another on one connection
+    with the build connection's settings: connect, ``CREATE TABLE … AS`` each, close (DuckDB
+    writes its file then). No checks, no build area, no publishing: what a SQL script of the
+    same models costs. The tables are dropped afterwards, untimed."""
+    t0 = time.perf_counter()
+    con = dialect.connect()
+    dialect.ensure_schema(con, REFERENCE_SCHEMA)
+    for name, select in statements:
+        dialect.create_table_as(con, REFERENCE_SCHEMA, name, select.rstrip().rstrip(";"))
+    con.disconnect()
+    seconds = time.perf_counter() - t0
+    con = dialect.connect()
+    dialect.sql(con, f"DROP SCHEMA {dialect.q(REFERENCE_SCHEMA)} CASCADE")
+    con.disconnect()
+    return seconds
 
 
 def bench_cli(repeat: int, figures: Figures) -> None:
@@ -317,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     aims = {}
     for name, s in summary.items():
-        unit = "" if name.endswith(("MiB", "%")) else " s"
+        unit = "" if name.endswith(("MiB", "%", "×")) else " s"
         aim = aim_of(name)
         shown = ""
         if aim is not None:
