@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from transforms.engine.checks import CheckResult
     from transforms.engine.errors import ContractError, TransformsError
     from transforms.engine.reporter import Reporter
-    from transforms.engine.runner import ModelBuild, RunResult
+    from transforms.engine.results import ModelBuild, RunResult
 
 # Imported on first use, so that `transforms --help` does not pay for Ibis.
 _EXPORTS = {
@@ -52,8 +52,8 @@ _EXPORTS = {
     "CheckResult": "transforms.engine.checks",
     "ContractError": "transforms.engine.errors",
     "TransformsError": "transforms.engine.errors",
-    "ModelBuild": "transforms.engine.runner",
-    "RunResult": "transforms.engine.runner",
+    "ModelBuild": "transforms.engine.results",
+    "RunResult": "transforms.engine.results",
 }
 
 __all__ = [

@@ -26,7 +26,8 @@ from transforms.engine.compile import compile_sql as _compile_sql
 from transforms.engine.dialects import Dialect
 from transforms.engine.errors import TransformsError
 from transforms.engine.reporter import Reporter, SilentReporter
-from transforms.engine.runner import RunResult, Session
+from transforms.engine.results import RunResult
+from transforms.engine.runner import Session
 from transforms.engine.target import Target
 from transforms.project import webshop
 

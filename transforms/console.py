@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from transforms.engine.checks import CheckResult
-from transforms.engine.runner import ModelBuild, RunResult
+from transforms.engine.results import ModelBuild, RunResult
 
 
 class RichReporter:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from transforms.engine.checks import CheckResult
-    from transforms.engine.runner import ModelBuild, RunResult
+    from transforms.engine.results import ModelBuild, RunResult
 
 
 class Reporter(Protocol):

@@ -18,7 +18,7 @@ from transforms.engine.dialects import Dialect
 if TYPE_CHECKING:
     from ibis.backends.sql import SQLBackend
 
-    from transforms.engine.runner import RunResult
+    from transforms.engine.results import RunResult
 
 TABLES: dict[str, dict[str, str]] = {
     "runs": {

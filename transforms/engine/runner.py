@@ -12,101 +12,30 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import graphlib
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent import futures
-from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from contracts.base import Severity
-from transforms.engine import runlog
+from transforms.engine import runlog, sources
 from transforms.engine.checks import CheckResult, run_checks, schema_problems
 from transforms.engine.dialects import Dialect
 from transforms.engine.errors import ContractError, TransformsError
 from transforms.engine.graph import Project
 from transforms.engine.reporter import Reporter, SilentReporter
+from transforms.engine.results import ModelBuild, RunResult
+from transforms.engine.schedule import LayerDone, run_layer
 from transforms.engine.workers import Workers, default_threads
 
 if TYPE_CHECKING:
     from ibis.backends.sql import SQLBackend
 
-
-@dataclass(frozen=True)
-class ModelBuild:
-    name: str
-    layer: str
-    rows: int
-    seconds: float
-
-
-@dataclass
-class RunResult:
-    """What a run did: built models, check results, what it published, how long it took."""
-
-    run_id: str
-    target_schema: str
-    builds: list[ModelBuild] = field(default_factory=list)
-    checks: list[CheckResult] = field(default_factory=list)
-    check_seconds: dict[str, float] = field(default_factory=dict)
-    # wall seconds of each layer: until its last model was built, and until its checks ended
-    # (checks run alongside the builds: the difference is what they add to the run)
-    layer_seconds: dict[str, dict[str, float]] = field(default_factory=dict)
-    published: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
-    def warnings(self) -> list[CheckResult]:
-        return [c for c in self.checks if not c.passed and c.severity == "warn"]
-
-    @property
-    def errors(self) -> list[CheckResult]:
-        return [c for c in self.checks if c.is_error]
-
-    def rows(self) -> dict[str, int]:
-        return {b.name: b.rows for b in self.builds}
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data (JSON-ready): for logs, dashboards and the benchmark."""
-        return {
-            "run_id": self.run_id,
-            "target_schema": self.target_schema,
-            "ok": self.ok,
-            "error": self.error,
-            "seconds": self.seconds,
-            "builds": [vars(b) for b in self.builds],
-            "check_seconds": self.check_seconds,
-            "layer_seconds": self.layer_seconds,
-            "checks": [
-                {
-                    "model": c.model,
-                    "check": c.check,
-                    "severity": c.severity,
-                    "failing": c.failing,
-                    "sample": [{k: str(v) for k, v in row.items()} for row in c.sample],
-                }
-                for c in self.checks
-            ],
-            "published": self.published,
-        }
-
-
-@dataclass(frozen=True)
-class _LayerDone:
-    results: list[CheckResult]  # in build order
-    check_seconds: float  # summed over the models (their checks may overlap other work)
-    builds_done: float  # time.perf_counter() when the layer's last model was built
+__all__ = ["ModelBuild", "RunResult", "Session", "failures_table"]
 
 
 @dataclass
@@ -145,77 +74,24 @@ class Session:
     def validate_sources(self, names: Sequence[str] | None = None) -> dict[str, ibis.Schema]:
         """Compare the live source tables with their contracts; the live schemas if they match."""
         names = list(names if names is not None else self.project.sources)
-        if self.source_schema not in self.dialect.list_schemas(self.con):
-            raise TransformsError(
-                f"source schema {self.source_schema!r} does not exist: "
-                "load the raw tables there or pass --source-schema"
-            )
-        present = self.dialect.list_tables(self.con, self.source_schema)
-        live: dict[str, ibis.Schema] = {}
-        for name in names:
-            if name not in present:
-                raise TransformsError(
-                    f"source table {self.source_schema}.{name} is missing: load it "
-                    "(e.g. `transforms generate`) or pass the right --source-schema"
-                )
-            actual = self.con.get_schema(name, database=self.source_schema)
-            for column in self.project.sources[name].columns():
-                if column.name not in actual:
-                    raise TransformsError(
-                        f"source table {self.source_schema}.{name} lacks column {column.name!r} "
-                        f"({column.dtype}): add it to the table"
-                    )
-                if not _compatible(column.ibis_type(), actual[column.name]):
-                    raise TransformsError(
-                        f"source column {self.source_schema}.{name}.{column.name} is "
-                        f"{actual[column.name]}, expected {column.dtype}: fix the column type"
-                    )
-            live[name] = actual
-        return live
+        return sources.validate(
+            self.con, self.dialect, self.source_schema, self.project.sources, names
+        )
 
     def freshness(
         self,
         names: Sequence[str] | None,
         now: datetime,
-        limits: Mapping[str, tuple[timedelta | None, timedelta | None]] | None = None,
+        limits: sources.Limits | None = None,
     ) -> list[CheckResult]:
         """How old the newest row of each source with a freshness rule is, against ``now``.
 
         ``limits`` overrides (warn_after, error_after) per source name, ``"*"`` for every source.
         """
-        results = []
-        for name in names if names is not None else self.project.sources:
-            rule = self.project.sources[name].freshness
-            if rule is None:
-                continue
-            for key in ("*", name):
-                warn, error = (limits or {}).get(key, (None, None))
-                rule = replace(
-                    rule,
-                    warn_after=warn or rule.warn_after,
-                    error_after=error or rule.error_after,
-                )
-            table = ibis.table(
-                self.project.sources[name].ibis_schema(), name=name, database=self.source_schema
-            )
-            [row] = self._query(table.aggregate(newest=table[rule.column].max()))
-            newest = row["newest"]
-            bounds = f"warn > {_hours(rule.warn_after)}, error > {_hours(rule.error_after)}"
-            if newest is None:
-                results.append(
-                    CheckResult(name, f"fresh: no {rule.column} at all ({bounds})", "error", 1)
-                )
-                continue
-            age = now - newest
-            label = f"fresh: newest {rule.column} is {_hours(age)} old ({bounds})"
-            severity: Severity = "error" if age > rule.error_after else "warn"
-            stale = age > rule.warn_after
-            results.append(
-                CheckResult(
-                    name, label, severity, int(stale), [{rule.column: newest}] if stale else []
-                )
-            )
-        return results
+        names = list(names if names is not None else self.project.sources)
+        return sources.freshness(
+            self._query, self.source_schema, self.project.sources, names, now, limits
+        )
 
     # --- building ------------------------------------------------------------------------------
 
@@ -328,81 +204,27 @@ class Session:
         location: Callable[[str], ibis.Table],
         result: RunResult,
         workers: Workers,
-    ) -> _LayerDone:
-        """Build and check the models of one layer, ``threads`` at a time.
+    ) -> LayerDone:
+        """Build and check the models of one layer, ``threads`` at a time (engine.schedule)."""
 
-        A model is built once the models it reads are built, and checked once it is built and
-        so are the models its relationship checks read. An error check stops the layer: what
-        still runs is cancelled, and the results so far are returned.
-        """
-        in_layer = set(members)
-        todo = graphlib.TopologicalSorter(
-            {n: [d for d in self.project.models[n].depends_on if d in in_layer] for n in members}
-        )
-        todo.prepare()
-        first = _longest_chain_first(self.project, members)
-        needs = {
-            n: {n} | (self.project.models[n].contract.references() & in_layer) for n in members
-        }
-        built: set[str] = set()
-        unchecked = list(members)
-        checked: dict[str, tuple[list[CheckResult], float]] = {}
-        tasks: dict[Future[Any], tuple[str, str]] = {}
-
-        def build(name: str) -> None:
-            tasks[workers.submit(functools.partial(self._build, name, location))] = ("build", name)
-
-        def check(name: str) -> None:
-            task = functools.partial(self._check_task, name, location, result.run_id)
-            tasks[workers.submit(task)] = ("check", name)
-
-        failure: BaseException | None = None
-        builds_done = time.perf_counter()
-
-        def stopping() -> bool:
-            return failure is not None or any(r.is_error for rs, _ in checked.values() for r in rs)
+        def built(build: ModelBuild) -> None:
+            result.builds.append(build)
+            self.reporter.model_built(build)
 
         try:
-            for name in first(todo.get_ready()):
-                build(name)
-            while tasks:
-                done, _ = futures.wait(tasks, return_when=futures.FIRST_COMPLETED)
-                for future in done:
-                    kind, name = tasks.pop(future)
-                    if stopping():
-                        continue  # what ends while the layer stops is moot (often cancelled)
-                    if future.exception() is not None:
-                        failure = future.exception()
-                    elif kind == "build":
-                        builds_done = time.perf_counter()
-                        result.builds.append(future.result())
-                        self.reporter.model_built(result.builds[-1])
-                        todo.done(name)
-                        built.add(name)
-                    else:
-                        checked[name] = future.result()
-                if stopping():
-                    workers.cancel()  # the statements still running stop with an error
-                    continue
-                for name in first(todo.get_ready()):
-                    build(name)
-                for name in [n for n in unchecked if needs[n] <= built]:
-                    unchecked.remove(name)
-                    check(name)
-        except BaseException:
-            workers.cancel()
-            futures.wait(tasks)
-            raise
+            return run_layer(
+                self.project,
+                members,
+                workers,
+                build=lambda name: functools.partial(self._build, name, location),
+                check=lambda name: functools.partial(
+                    self._check_task, name, location, result.run_id
+                ),
+                built=built,
+            )
         finally:
             # in build order, whatever order they finished in
             result.builds.sort(key=lambda b: self.project.order.index(b.name))
-        if failure is not None:
-            raise failure
-        return _LayerDone(
-            results=[r for n in members if n in checked for r in checked[n][0]],
-            check_seconds=sum(seconds for _, seconds in checked.values()),
-            builds_done=builds_done,
-        )
 
     def _check_task(
         self,
@@ -505,27 +327,10 @@ class Session:
         return results
 
 
-def _compatible(expected: ibis.DataType, actual: ibis.DataType) -> bool:
-    """Can a source column of type ``actual`` stand where ``expected`` is declared?"""
-    if expected.is_integer():
-        return actual.is_integer()
-    if expected.is_decimal():
-        # a finer scale would be rounded away by staging's cast: incompatible, not silently cut
-        fits = actual.is_decimal() and (actual.scale is None or actual.scale <= expected.scale)
-        return fits or actual.is_integer()
-    if expected.is_timestamp():
-        return actual.is_timestamp() and actual.timezone is None
-    return type(expected) is type(actual)
-
-
 def failures_table(model: str, check: str) -> str:
     """``stg_orders__order_id_unique``: the table keeping a check's failing rows (≤ 63 chars)."""
     slug = re.sub(r"[^a-z0-9]+", "_", check.lower()).strip("_")
     return f"{model}__{slug}"[:63]
-
-
-def _hours(delta: timedelta) -> str:
-    return f"{delta.total_seconds() / 3600:.1f} h"
 
 
 def _describe(exc: BaseException) -> str:
@@ -540,16 +345,3 @@ def _first_line(exc: BaseException) -> str:
 def _best_effort(fn: Any, *args: Any) -> None:
     with contextlib.suppress(Exception):
         fn(*args)
-
-
-def _longest_chain_first(
-    project: Project, names: list[str]
-) -> Callable[[Iterable[str]], list[str]]:
-    """Orders ready models: those heading the longest chain of models below them first, as
-    that chain decides when the run ends; then in build order."""
-    below: dict[str, int] = {}
-    for name in reversed(names):  # build order: every reader comes after what it reads
-        readers = [m for m in project.direct_downstream(name) if m in below]
-        below[name] = 1 + max((below[m] for m in readers), default=0)
-    rank = {name: i for i, name in enumerate(names)}
-    return lambda ready: sorted(ready, key=lambda n: (-below[n], rank[n]))
