@@ -101,7 +101,7 @@ def _same_type(expected: ibis.DataType, actual: ibis.DataType) -> bool:
 
 
 @dataclass(frozen=True)
-class _Check:
+class PlannedCheck:
     """One data check, ready to run: how to find its failing rows, and how to count them cheaply.
 
     ``fails`` (a row predicate) puts the check into the model's single aggregate query;
@@ -118,21 +118,23 @@ class _Check:
     fails: Callable[[ibis.Table], ibis.Value] | None = None
     screen: str | None = None
     required: str | None = None
+    unique: tuple[str, ...] = ()  # a uniqueness check: its columns
+    reference: tuple[str, References] | None = None  # a relationship check: (column, parent)
 
 
 def _row_rule(
     name: str, severity: Severity, fails: Callable[[ibis.Table], ibis.Value], shown: list[str]
-) -> _Check:
+) -> PlannedCheck:
     def violations(t: ibis.Table) -> ibis.Table:
         return t.filter(fails(t)).select(*shown)
 
-    return _Check(name, severity, violations, fails=fails)
+    return PlannedCheck(name, severity, violations, fails=fails)
 
 
-def _column_checks(col: ColumnSpec, keys: list[str], every: list[str]) -> list[_Check]:
+def _column_checks(col: ColumnSpec, keys: list[str], every: list[str]) -> list[PlannedCheck]:
     c = col.name
     shown = _ordered(keys, [c])
-    out: list[_Check] = []
+    out: list[PlannedCheck] = []
     if not col.nullable:
         not_null = _row_rule(f"{c} not null", "error", _fails(c, "null", None), every)
         out.append(dataclasses.replace(not_null, required=c))
@@ -190,7 +192,7 @@ _COMPARE: dict[str, Callable[[Any, Any], ibis.Value]] = {
 }
 
 
-def _unique(columns: tuple[str, ...], severity: Severity, keys: list[str]) -> _Check:
+def _unique(columns: tuple[str, ...], severity: Severity, keys: list[str]) -> PlannedCheck:
     label = f"{columns[0]} unique" if len(columns) == 1 else f"unique({', '.join(columns)})"
     shown = _ordered(list(columns), keys)
 
@@ -201,21 +203,30 @@ def _unique(columns: tuple[str, ...], severity: Severity, keys: list[str]) -> _C
 
     # A composite key keeps its grouped query: PostgreSQL's COUNT(DISTINCT ROW(a, b)) compares
     # records slowly (0.6 s for 150k sessions, against 0.07 s for the grouped query).
-    return _Check(label, severity, violations, screen=columns[0] if len(columns) == 1 else None)
+    screen = columns[0] if len(columns) == 1 else None
+    return PlannedCheck(label, severity, violations, screen=screen, unique=columns)
 
 
-def _reference(column: str, ref: References, keys: list[str], resolve: Resolve) -> _Check:
+def _reference(column: str, ref: References, keys: list[str], resolve: Resolve) -> PlannedCheck:
     def violations(t: ibis.Table) -> ibis.Table:
-        parent = resolve(ref.model)
-        if parent.equals(t):
-            parent = parent.view()  # a model referencing itself joins a distinct relation
-        orphans = t.filter(t[column].notnull()).anti_join(parent, t[column] == parent[ref.column])
-        return orphans.select(*_ordered(keys, [column]))
+        return orphans(t, column, resolve(ref.model), ref.column, keys)
 
-    return _Check(f"{column} in {ref.model}", ref.severity, violations)
+    return PlannedCheck(
+        f"{column} in {ref.model}", ref.severity, violations, reference=(column, ref)
+    )
 
 
-def plan_checks(contract: type[Contract], resolve: Resolve) -> list[_Check]:
+def orphans(
+    t: ibis.Table, column: str, parent: ibis.Table, parent_column: str, keys: list[str]
+) -> ibis.Table:
+    """The rows of ``t`` whose ``column`` is set but found in no row of ``parent``."""
+    if parent.equals(t):
+        parent = parent.view()  # a model referencing itself joins a distinct relation
+    lonely = t.filter(t[column].notnull()).anti_join(parent, t[column] == parent[parent_column])
+    return lonely.select(*_ordered(keys, [column]))
+
+
+def plan_checks(contract: type[Contract], resolve: Resolve) -> list[PlannedCheck]:
     """Every data check the contract declares, in declaration order."""
     columns = contract.columns()
     keys = contract.keys()
@@ -228,7 +239,7 @@ def plan_checks(contract: type[Contract], resolve: Resolve) -> list[_Check]:
             case UniqueKey(columns=cols, severity=severity):
                 plan.append(_unique(cols, severity, keys))
             case TableCheck(name=label, violations=violations, severity=severity):
-                plan.append(_Check(label, severity, violations))
+                plan.append(PlannedCheck(label, severity, violations))
     for col in columns:
         plan.extend(
             _reference(col.name, r, keys, resolve) for r in col.checks if isinstance(r, References)
@@ -255,7 +266,7 @@ def run_checks(
 ) -> list[CheckResult]:
     """Run every data check of ``contract`` on ``table``; one result per check, in order."""
     plan = plan_checks(contract, resolve)
-    [totals] = query(_aggregate(plan, table, distinct))
+    [totals] = query(aggregate_scan(plan, table, distinct))
 
     results = []
     for i, check in enumerate(plan):
@@ -272,17 +283,17 @@ def run_checks(
         else:
             # the exact count and the first rows in one query (no rows: the check passed)
             violations = check.violations(table)
-            rows = query(_counted_first_rows(violations))
+            rows = query(counted_first_rows(violations))
             failing = int(rows[0][FAILING]) if rows else 0
             sample = [{c: row[c] for c in violations.columns} for row in rows]
         if failing and not sample:
             violations = violations if violations is not None else check.violations(table)
-            sample = query(_first_rows(violations, violations.columns))
+            sample = query(first_rows(violations, violations.columns))
         results.append(CheckResult(name, check.name, check.severity, failing, sample, violations))
     return results
 
 
-def _aggregate(plan: list[_Check], table: ibis.Table, distinct: Distinct) -> ibis.Table:
+def aggregate_scan(plan: list[PlannedCheck], table: ibis.Table, distinct: Distinct) -> ibis.Table:
     """One scan for every row rule, not-null check and single-column uniqueness screen."""
     screened = list(dict.fromkeys(c.screen for c in plan if c.screen is not None))
     distinct_counts = distinct(table, screened) if screened else {}
@@ -301,15 +312,35 @@ def _aggregate(plan: list[_Check], table: ibis.Table, distinct: Distinct) -> ibi
 FAILING = "__failing_rows"
 
 
-def _counted_first_rows(violations: ibis.Table) -> ibis.Table:
+def counted_first_rows(violations: ibis.Table) -> ibis.Table:
     """The first rows of ``violations``, each with the count of them all (``FAILING``)."""
     counted = violations.mutate(**{FAILING: violations.count().over()})
-    return _first_rows(counted, violations.columns)
+    return first_rows(counted, violations.columns)
 
 
-def _first_rows(rows: ibis.Table, columns: tuple[str, ...]) -> ibis.Table:
-    """Up to ``SAMPLE_ROWS`` of ``rows``, ordered by ``columns`` (keys first)."""
-    return rows.order_by(list(columns)).limit(SAMPLE_ROWS)
+def first_rows(rows: ibis.Table, columns: tuple[str, ...]) -> ibis.Table:
+    """Up to ``SAMPLE_ROWS`` of ``rows``, ordered by ``columns`` (keys first), texts in byte
+    order on every engine (:func:`sample_order` sorts the same way in Python)."""
+    from transforms.engine.dialects import ByteOrder  # the dialects import this module
+
+    order = [
+        ByteOrder(rows[c]).to_expr() if rows[c].type().is_string() else rows[c] for c in columns
+    ]
+    return rows.order_by(order).limit(SAMPLE_ROWS)
+
+
+def sample_order(columns: tuple[str, ...] | list[str]) -> Callable[[dict[str, Any]], Any]:
+    """The sort key of sample rows that :func:`first_rows` orders: NULLs last, texts by bytes."""
+
+    def key(row: dict[str, Any]) -> tuple[Any, ...]:
+        values = (row.get(c) for c in columns)
+        return tuple((True, 0) if v is None else (False, _bytes(v)) for v in values)
+
+    return key
+
+
+def _bytes(value: Any) -> Any:
+    return value.encode() if isinstance(value, str) else value
 
 
 def _ordered(keys: list[str], columns: tuple[str, ...] | list[str]) -> list[str]:

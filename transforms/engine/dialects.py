@@ -1,8 +1,9 @@
 """Everything that differs between DuckDB and PostgreSQL, in one place.
 
 Models and contracts are engine-neutral Ibis; the few things Ibis cannot say the same way on
-both engines (byte-order text comparison, counting distinct keys, connecting, DDL, publishing,
-locking, bulk loading) live here, behind one small :class:`Dialect` interface per engine.
+both engines (byte-order text comparison, row hashes, counting distinct keys, connecting, DDL,
+publishing, locking, bulk loading) live here, behind one small :class:`Dialect` interface per
+engine.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import sqlglot.expressions as sge
 from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
 from ibis.backends.sql.compilers.postgres import PostgresCompiler
 from ibis.common.annotations import attribute
+from ibis.common.typing import VarTuple
+from ibis.expr import rules as rlz
 
 from transforms.engine.checks import count_distinct
 from transforms.engine.errors import TransformsError
@@ -55,6 +58,54 @@ def _collate_c(self: Any, op: ByteOrder, *, arg: sge.Expression) -> sge.Expressi
 # DuckDB compares text by bytes already; PostgreSQL uses the database collation unless told.
 PostgresCompiler.visit_ByteOrder = _collate_c
 DuckDBCompiler.visit_ByteOrder = lambda self, op, *, arg: arg
+
+
+class RowHash(ops.Value):
+    """A 64-bit hash of several values, NULLs included: a row's fingerprint.
+
+    Only compared with hashes made by the same engine (DuckDB's ``hash`` and PostgreSQL's
+    per-type ``hash*extended`` functions differ), and summed per group of rows: a change of any
+    value, a row more or a row less changes the sum but with a chance of 2⁻⁶⁴.
+    """
+
+    args: VarTuple[ops.Value]
+    dtype = dt.int64
+    shape = rlz.shape_like("args")
+
+
+# PostgreSQL's 64-bit hash function of each type; anything else is hashed as a one-field record.
+_PG_HASH = {
+    "integer": "hashint8extended",
+    "string": "hashtextextended",
+    "decimal": "hash_numeric_extended",
+    "timestamp": "timestamp_hash_extended",
+    "floating": "hashfloat8extended",
+}
+
+
+def _pg_row_hash(self: Any, op: RowHash, *, args: tuple[sge.Expression, ...]) -> sge.Expression:
+    # Each column hashed with a seed of its own (a value moved to another column changes the
+    # hash), NULL standing for the seed itself, and the hashes combined with XOR.
+    parts: list[Any] = []
+    for seed, (arg, value) in enumerate(zip(args, op.args, strict=True), start=1):
+        dtype = value.dtype
+        kind = next((k for k in _PG_HASH if getattr(dtype, f"is_{k}")()), None)
+        if dtype.is_date():
+            days = arg - sge.cast(sge.convert("2000-01-01"), "date")
+            hashed = sge.func("hashint4extended", days, seed)
+        elif dtype.is_boolean():
+            hashed = sge.func("hashint4extended", sge.cast(arg, "int"), seed)
+        elif kind is not None:
+            hashed = sge.func(_PG_HASH[kind], arg, seed)
+        else:
+            hashed = sge.func("hash_record_extended", sge.Tuple(expressions=[arg]), seed)
+        parts.append(sge.func("coalesce", hashed, sge.convert(seed)))
+    return functools.reduce(lambda a, b: sge.BitwiseXor(this=a, expression=b), parts)
+
+
+PostgresCompiler.visit_RowHash = _pg_row_hash
+# DuckDB hashes several values into one UBIGINT (which sums into a HUGEINT).
+DuckDBCompiler.visit_RowHash = lambda self, op, *, args: sge.func("hash", *args)
 
 
 # DuckDB's bitmap of an integer column's distinct values over [lo, hi], and its set bits.
@@ -150,8 +201,15 @@ class Dialect:
         """Create the private build area, dropping whatever a failed run left there."""
         raise NotImplementedError
 
-    def publish(self, con: SQLBackend, target_schema: str, models: Sequence[str]) -> None:
-        """Move every built model over its published table, in one transaction."""
+    def publish(
+        self,
+        con: SQLBackend,
+        target_schema: str,
+        models: Sequence[str],
+        statements: Sequence[str] = (),
+    ) -> None:
+        """Move every built model over its published table, then run ``statements`` (rows
+        replaced in place, the incremental state), all in one transaction."""
         raise NotImplementedError
 
     def drop_build_area(self, con: SQLBackend, target_schema: str) -> None:
@@ -277,7 +335,13 @@ class DuckDB(Dialect):
             if table.startswith(BUILD_PREFIX):
                 self.sql(con, f"DROP TABLE IF EXISTS {self.q(target_schema, table)}")
 
-    def publish(self, con: SQLBackend, target_schema: str, models: Sequence[str]) -> None:
+    def publish(
+        self,
+        con: SQLBackend,
+        target_schema: str,
+        models: Sequence[str],
+        statements: Sequence[str] = (),
+    ) -> None:
         self.sql(con, "BEGIN TRANSACTION")
         try:
             for model in models:
@@ -286,6 +350,8 @@ class DuckDB(Dialect):
                 self.sql(
                     con, f"ALTER TABLE {self.q(target_schema, built)} RENAME TO {self.q(model)}"
                 )
+            for statement in statements:
+                self.sql(con, statement)
             self.sql(con, "COMMIT")
         except BaseException:
             self.sql(con, "ROLLBACK")
@@ -405,7 +471,13 @@ class Postgres(Dialect):
     def drop_build_area(self, con: SQLBackend, target_schema: str) -> None:
         self.sql(con, f"DROP SCHEMA IF EXISTS {self.q(self.build_schema(target_schema))} CASCADE")
 
-    def publish(self, con: SQLBackend, target_schema: str, models: Sequence[str]) -> None:
+    def publish(
+        self,
+        con: SQLBackend,
+        target_schema: str,
+        models: Sequence[str],
+        statements: Sequence[str] = (),
+    ) -> None:
         build = self.build_schema(target_schema)
         raw = con.con
         # Transactional DDL: readers see the whole old version or the whole new one.
@@ -415,6 +487,8 @@ class Postgres(Dialect):
                 cur.execute(
                     f"ALTER TABLE {self.q(build, model)} SET SCHEMA {self.q(target_schema)}"
                 )
+            for statement in statements:
+                cur.execute(statement)
 
     @contextlib.contextmanager
     def run_lock(self, con: SQLBackend, target_schema: str, timeout: float) -> Iterator[None]:

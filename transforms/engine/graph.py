@@ -12,7 +12,7 @@ import ibis
 
 from contracts.base import Source
 from transforms.engine.errors import TransformsError
-from transforms.engine.model import LAYERS, Model, declared_model
+from transforms.engine.model import LAYERS, Model, Via, declared_model
 
 
 @dataclass
@@ -26,6 +26,8 @@ class Project:
     def __post_init__(self) -> None:
         self._check_names()
         self.order = self._build_order()
+        for m in self.models.values():
+            self._check_incremental(m)
 
     @classmethod
     def discover(cls, modules: Iterable[ModuleType], sources: Iterable[type[Source]]) -> Project:
@@ -60,6 +62,42 @@ class Project:
                             f"model {m.name!r} ({m.layer}) reads {dep!r} of a later layer "
                             f"({upstream.layer}): move one of them"
                         )
+
+    def columns(self, name: str) -> dict[str, ibis.DataType]:
+        """The declared columns of source or model ``name`` and their types."""
+        contract = self.sources[name] if name in self.sources else self.models[name].contract
+        return {c.name: c.ibis_type() for c in contract.columns()}
+
+    def _check_incremental(self, m: Model) -> None:
+        """An ``incremental=by(...)`` declaration names columns that exist, of inputs it reads."""
+        decl = m.incremental
+        if decl is None:
+            return
+
+        def fail(problem: str) -> TransformsError:
+            return TransformsError(f"model {m.name!r}: incremental=by({decl.key!r}): {problem}")
+
+        if decl.key not in self.columns(m.name):
+            raise fail(f"its contract has no column {decl.key!r}")
+        for name, _ in decl.columns:
+            if name not in m.depends_on:
+                raise fail(f"{name!r} is not one of its inputs ({', '.join(m.depends_on)})")
+        sources = [d for d in m.depends_on if d in self.sources and isinstance(decl.column(d), str)]
+        if sources and len(sources) != len(m.depends_on):
+            raise fail("a model partitioned by a source column reads that one source only")
+        for dep in m.depends_on:
+            column = decl.column(dep)
+            if isinstance(column, Via):
+                through = column.model
+                if through not in m.depends_on or not isinstance(decl.column(through), str):
+                    raise fail(f"via({through!r}) must name another input partitioned by the key")
+                if column.column not in self.columns(through):
+                    raise fail(f"{through!r} has no column {column.column!r}")
+                column = column.input_column
+            if column not in self.columns(dep):
+                raise fail(f"input {dep!r} has no column {column!r}")
+            if dep in self.sources and not self.columns(dep)[column].is_integer():
+                raise fail(f"source column {dep}.{column} must be an integer (its id)")
 
     def _build_order(self) -> list[str]:
         graph = {

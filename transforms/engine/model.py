@@ -3,6 +3,10 @@
 The function's name is the table's name and its parameter names are the upstream sources or
 models it reads (Hamilton-style). The decorator returns the function unchanged, so a model can
 be called directly with any Ibis tables.
+
+``incremental=by(key, …)`` declares, beside the function and without changing it, how the
+model can be brought up to date by recomputing only some of its rows (see
+``transforms.engine.incremental``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,55 @@ F = TypeVar("F", bound=Callable[..., ibis.Table])
 
 
 @dataclass(frozen=True)
+class Via:
+    """Changes of an input that reach the model through another input's rows.
+
+    ``via("int_session", "product_id")`` on input ``dim_product``: a changed product changes
+    the partitions of the ``int_session`` rows whose ``product_id`` is the product's
+    (``on``, default the same column name, in the changed input).
+    """
+
+    model: str
+    column: str
+    on: str | None = None
+
+    @property
+    def input_column(self) -> str:
+        return self.on or self.column
+
+
+@dataclass(frozen=True)
+class Partitioned:
+    """The model's rows with given ``key`` values depend only on the inputs' rows with them.
+
+    For any set of key values, the model's rows with those values are what the model computes
+    from each input's rows whose mapped column (in ``columns``, default the key's own name)
+    holds them; an input mapped with :class:`Via` is read whole. An incremental run recomputes
+    just the keys a change can reach, and replaces exactly those rows.
+    """
+
+    key: str
+    columns: tuple[tuple[str, str | Via], ...] = ()  # (input, its column) where not the key's
+
+    def column(self, upstream: str) -> str | Via:
+        return dict(self.columns).get(upstream, self.key)
+
+
+def by(key: str, **columns: str | Via) -> Partitioned:
+    """A model incremental by ``key``: ``by("customer_id")``, ``by("event_id", events="id")``.
+
+    Each keyword names an input and its column holding the key (or a :func:`via`), for
+    inputs where the column's name differs from the key's.
+    """
+    return Partitioned(key, tuple(sorted(columns.items())))
+
+
+def via(model: str, column: str, *, on: str | None = None) -> Via:
+    """An input whose changes reach the model through ``model.column`` (see :class:`Via`)."""
+    return Via(model, column, on)
+
+
+@dataclass(frozen=True)
 class Model:
     """A declared model: its function, layer, contract and upstream names."""
 
@@ -31,6 +84,7 @@ class Model:
     layer: str
     contract: type[Contract]
     depends_on: tuple[str, ...]
+    incremental: Partitioned | None = None  # None: rebuilt whole on every run
 
     @property
     def description(self) -> str:
@@ -45,8 +99,14 @@ class Model:
         return self.func(**{name: upstream[name] for name in self.depends_on})
 
 
-def model(*, layer: str, contract: type[Contract]) -> Callable[[F], F]:
-    """Declare a function as a model of ``layer`` whose output satisfies ``contract``."""
+def model(
+    *, layer: str, contract: type[Contract], incremental: Partitioned | None = None
+) -> Callable[[F], F]:
+    """Declare a function as a model of ``layer`` whose output satisfies ``contract``.
+
+    ``incremental`` (:func:`by`) says how a run may recompute only what changed; without it
+    the model is rebuilt whole on every run.
+    """
     if layer not in LAYERS:
         raise ValueError(f"unknown layer {layer!r}: use one of {', '.join(LAYERS)}")
 
@@ -61,6 +121,7 @@ def model(*, layer: str, contract: type[Contract]) -> Callable[[F], F]:
             layer=layer,
             contract=contract,
             depends_on=tuple(p.name for p in params),
+            incremental=incremental,
         )
         setattr(func, ATTRIBUTE, declared)
         return func

@@ -10,10 +10,17 @@ from transforms.engine.checks import CheckResult
 
 @dataclass(frozen=True)
 class ModelBuild:
+    """One model's build: its rows after the run, and how they came about."""
+
     name: str
     layer: str
     rows: int
     seconds: float
+    mode: str = "full"  # "full" (built whole) or "incremental" (its changed partitions)
+    reason: str | None = None  # why it was built whole
+    inserted: int | None = None  # rows that are new or changed (None: unknown)
+    deleted: int | None = None  # rows that are gone or changed (None: unknown)
+    kept: int | None = None  # rows of the published table left as they were
 
 
 @dataclass
@@ -46,6 +53,9 @@ class RunResult:
 
     def rows(self) -> dict[str, int]:
         return {b.name: b.rows for b in self.builds}
+
+    def modes(self) -> dict[str, str]:
+        return {b.name: b.mode for b in self.builds}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-ready): for logs, dashboards and the benchmark."""

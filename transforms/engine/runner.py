@@ -1,11 +1,13 @@
 """Build, check and publish: write-audit-publish, layer by layer.
 
-Every selected model is built into a private build area, a layer at a time; inside a layer
-several models are built at once (``threads``, each on a connection of its own), each as soon
-as the models it reads are built, and each is checked against its contract as soon as it is
-built (and so are the models its relationship checks read). The next layer starts once the
-layer passed its checks. Only when no ``error`` check failed is everything published, in one
-transaction. A failure at any point leaves the published tables as they were.
+Every selected model is built into a private build area, a layer at a time — whole, or once
+the target holds a published version, as an increment of it (engine.incremental) —; inside a
+layer several models are built at once (``threads``, each on a connection of its own), each as
+soon as the models it reads are built, and each is checked against its contract as soon as it
+is built (and so are the models its relationship checks read). The next layer starts once the
+layer passed its checks. Only when no ``error`` check failed is everything published, with the
+incremental state, in one transaction. A failure at any point leaves the published tables and
+the state as they were.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from transforms.engine import runlog, sources
+from transforms.engine import incremental, runlog, sources, state
+from transforms.engine.audit import audit
+from transforms.engine.build import Builds
 from transforms.engine.checks import CheckResult, run_checks, schema_problems
 from transforms.engine.dialects import Dialect
 from transforms.engine.errors import ContractError, TransformsError
@@ -102,8 +106,12 @@ class Session:
     def _table(self, schema: str, name: str, declared: ibis.Schema) -> ibis.Table:
         return ibis.table(declared, name=name, database=schema)
 
-    def run(self, select: Sequence[str] | None = None) -> RunResult:
-        """Build and check the selected models, publish them if all is well."""
+    def run(self, select: Sequence[str] | None = None, *, full_refresh: bool = False) -> RunResult:
+        """Build and check the selected models, publish them if all is well.
+
+        Models are brought up to date incrementally where the target's state allows, else
+        built whole (every one of them with ``full_refresh``); the result says which and why.
+        """
         started = time.perf_counter()
         names = self.project.select(select)
         result = RunResult(run_id=uuid.uuid4().hex[:12], target_schema=self.target_schema)
@@ -112,7 +120,7 @@ class Session:
         try:
             with self.dialect.run_lock(self.con, self.target_schema, self.lock_timeout):
                 try:
-                    self._run(names, result)
+                    self._run(names, result, full_refresh)
                 except BaseException as exc:
                     result.error = _describe(exc)
                     raise
@@ -139,7 +147,7 @@ class Session:
         declared = self.project.models[name].contract.ibis_schema()
         return self._table(self.target_schema, name, declared)
 
-    def _run(self, names: list[str], result: RunResult) -> None:
+    def _run(self, names: list[str], result: RunResult, full_refresh: bool) -> None:
         for schema in (self.source_schema, self.target_schema):
             self.dialect.check_schema_name(self.con, schema)
         selected = set(names)
@@ -163,14 +171,24 @@ class Session:
                         f"schema {self.target_schema!r}: select it too (e.g. --select +{n})"
                     )
 
-        def location(name: str) -> ibis.Table:
-            if name in self.project.sources:
-                return self._table(self.source_schema, name, live_sources[name])
-            if name not in selected:
-                return self._published_table(name)
-            schema, table = self.dialect.build_location(self.target_schema, name)
-            return self._table(schema, table, self.project.models[name].contract.ibis_schema())
-
+        known = state.load(self.con, self.dialect, self.target_schema)
+        fingerprints = {
+            n: incremental.fingerprint(self.project, n, self.dialect.name) for n in names
+        }
+        builds = Builds(
+            project=self.project,
+            dialect=self.dialect,
+            source_schema=self.source_schema,
+            target_schema=self.target_schema,
+            selected=names,
+            modes=incremental.plan(
+                self.project, names, known, fingerprints, published, full_refresh
+            ),
+            fingerprints=fingerprints,
+            state=known,
+            live_sources=live_sources,
+            published_tables=published,
+        )
         self.dialect.prepare_build_area(self.con, self.target_schema)
         if self.store_failures:
             self.dialect.ensure_schema(self.con, self.failures_schema)
@@ -178,7 +196,7 @@ class Session:
             with Workers(self.dialect, self.con, self.threads) as workers:
                 for layer, members in self.project.layers(names):
                     started = time.perf_counter()
-                    done = self._build_and_check(members, location, result, workers)
+                    done = self._build_and_check(members, builds, result, workers)
                     result.checks.extend(done.results)
                     result.check_seconds[layer] = done.check_seconds
                     result.layer_seconds[layer] = {
@@ -193,15 +211,21 @@ class Session:
                             "nothing was published",
                             done.results,
                         )
-            self.dialect.publish(self.con, self.target_schema, names)
-            result.published = list(names)
+            checked: dict[str, list[CheckResult]] = {}
+            for r in result.checks:
+                checked.setdefault(r.model, []).append(r)
+            statements = builds.statements(result.run_id, checked)
+            if builds.built_whole or statements:
+                state.ensure_tables(self.con, self.dialect, self.target_schema)
+                self.dialect.publish(self.con, self.target_schema, builds.built_whole, statements)
+            result.published = list(names)  # every one up to date, changed or not
         finally:
             _best_effort(self.dialect.drop_build_area, self.con, self.target_schema)
 
     def _build_and_check(
         self,
         members: list[str],
-        location: Callable[[str], ibis.Table],
+        builds: Builds,
         result: RunResult,
         workers: Workers,
     ) -> LayerDone:
@@ -216,10 +240,8 @@ class Session:
                 self.project,
                 members,
                 workers,
-                build=lambda name: functools.partial(self._build, name, location),
-                check=lambda name: functools.partial(
-                    self._check_task, name, location, result.run_id
-                ),
+                build=lambda name: functools.partial(self._build, name, builds),
+                check=lambda name: functools.partial(self._check_task, name, builds, result.run_id),
                 built=built,
             )
         finally:
@@ -229,13 +251,17 @@ class Session:
     def _check_task(
         self,
         name: str,
-        location: Callable[[str], ibis.Table] | None,
+        builds: Builds | None,
         run_id: str | None,
         con: SQLBackend,
     ) -> tuple[list[CheckResult], float]:
-        """Check one model on ``con``, timed; in a run (``run_id``), keep its failing rows too."""
+        """Check one model on ``con``, timed: as built in a run (``builds``), else as published;
+        in a run (``run_id``), keep its failing rows too."""
         t0 = time.perf_counter()
-        results = self.check_model(name, location, con)
+        if builds is not None and name in builds.deltas:
+            results = self._audit(name, builds, con)
+        else:
+            results = self.check_model(name, builds.version if builds else None, con)
         if run_id is not None and self.store_failures:
             self._store_failures(con, name, results, run_id)
         return results, time.perf_counter() - t0
@@ -262,20 +288,13 @@ class Session:
             name = failures_table(r.model, r.check)
             self.dialect.create_table_as(con, schema, name, self.dialect.to_sql(rows))
 
-    def _build(
-        self, name: str, location: Callable[[str], ibis.Table], con: SQLBackend
-    ) -> ModelBuild:
-        model = self.project.models[name]
-        t0 = time.perf_counter()
-        expr = model(**{d: location(d) for d in model.depends_on})
-        schema, table = self.dialect.build_location(self.target_schema, name)
+    def _build(self, name: str, builds: Builds, con: SQLBackend) -> ModelBuild:
         try:
-            rows = self.dialect.create_table_as(con, schema, table, self.dialect.to_sql(expr))
+            return builds.build(name, con)
         except TransformsError:
             raise
         except Exception as exc:
             raise TransformsError(f"building model {name!r} failed: {_first_line(exc)}") from exc
-        return ModelBuild(name, model.layer, rows, time.perf_counter() - t0)
 
     # --- checking ------------------------------------------------------------------------------
 
@@ -298,6 +317,21 @@ class Session:
         query = functools.partial(self._query, con=con)
         distinct = functools.partial(self.dialect.distinct_counts, con)
         return run_checks(name, contract, table, location, query, distinct)
+
+    def _audit(self, name: str, builds: Builds, con: SQLBackend) -> list[CheckResult]:
+        """The checks of an increment: the verdicts on the table as it will be published."""
+        delta = builds.deltas[name]
+        contract = self.project.models[name].contract
+        if delta.new is not None:
+            op = delta.new.op()
+            problems = schema_problems(
+                contract, con.get_schema(op.name, database=op.namespace.database)
+            )
+            if problems:
+                return [CheckResult(name, "schema: " + "; ".join(problems), "error", 1)]
+        previous = {c: s for (m, c), s in builds.state.checks.items() if m == name}
+        query = functools.partial(self._query, con=con)
+        return audit(name, contract, delta, previous, builds.parent, query)
 
     def check(self, select: Sequence[str] | None = None) -> list[CheckResult]:
         """Check the contracts of the published tables, without building."""

@@ -18,7 +18,7 @@ from contracts.intermediate import (
     IntSession,
     IntSessionBounds,
 )
-from transforms.engine.model import model
+from transforms.engine.model import by, model, via
 from transforms.models._helpers import (
     MONEY,
     elapsed_microseconds,
@@ -38,7 +38,7 @@ ZERO = ibis.literal(0, MONEY)
 # --- Dimensions --------------------------------------------------------------------------------
 
 
-@model(layer="intermediate", contract=DimCustomer)
+@model(layer="intermediate", contract=DimCustomer, incremental=by("email"))
 def dim_customer(stg_customer: ibis.Table) -> ibis.Table:
     """One row per customer, with a full name and a flag on shared email addresses."""
     c = stg_customer
@@ -56,7 +56,7 @@ def dim_customer(stg_customer: ibis.Table) -> ibis.Table:
     )
 
 
-@model(layer="intermediate", contract=DimProduct)
+@model(layer="intermediate", contract=DimProduct, incremental=by("product_id"))
 def dim_product(stg_product: ibis.Table) -> ibis.Table:
     """One row per product: its current version."""
     return stg_product.select("product_id", "product_name", "category", "price")
@@ -65,7 +65,7 @@ def dim_product(stg_product: ibis.Table) -> ibis.Table:
 # --- Facts -------------------------------------------------------------------------------------
 
 
-@model(layer="intermediate", contract=FctOrders)
+@model(layer="intermediate", contract=FctOrders, incremental=by("order_id"))
 def fct_orders(stg_orders: ibis.Table, stg_orderitem: ibis.Table) -> ibis.Table:
     """One row per order, with its item count and amounts (0 / 0.00 without items)."""
     items = stg_orderitem
@@ -90,7 +90,7 @@ def fct_orders(stg_orders: ibis.Table, stg_orderitem: ibis.Table) -> ibis.Table:
     return measures.mutate(net_amount=money(measures.gross_amount - measures.discount_amount))
 
 
-@model(layer="intermediate", contract=FctOrderitem)
+@model(layer="intermediate", contract=FctOrderitem, incremental=by("order_id"))
 def fct_orderitem(stg_orderitem: ibis.Table, stg_orders: ibis.Table) -> ibis.Table:
     """One row per order line of a known order (lines of unknown orders are left out)."""
     i = stg_orderitem
@@ -115,7 +115,7 @@ def fct_orderitem(stg_orderitem: ibis.Table, stg_orders: ibis.Table) -> ibis.Tab
     return lines.mutate(net_amount=money(lines.gross_amount - lines.discount))
 
 
-@model(layer="intermediate", contract=FctEvents)
+@model(layer="intermediate", contract=FctEvents, incremental=by("customer_id"))
 def fct_events(stg_events: ibis.Table) -> ibis.Table:
     """One row per event of a known visitor (anonymous events are left out)."""
     return _known_visitor_events(stg_events)
@@ -132,7 +132,7 @@ def _known_visitor_events(stg_events: ibis.Table) -> ibis.Table:
 # --- Sessions ----------------------------------------------------------------------------------
 
 
-@model(layer="intermediate", contract=IntSession)
+@model(layer="intermediate", contract=IntSession, incremental=by("customer_id"))
 def int_session(stg_events: ibis.Table) -> ibis.Table:
     """One row per fct_events row (a known visitor's event), with its session number and id."""
     # The rows of fct_events, filtered from staging here rather than read from fct_events: the
@@ -169,7 +169,7 @@ def int_session(stg_events: ibis.Table) -> ibis.Table:
     )
 
 
-@model(layer="intermediate", contract=IntSessionBounds)
+@model(layer="intermediate", contract=IntSessionBounds, incremental=by("customer_id"))
 def int_session_bounds(int_session: ibis.Table) -> ibis.Table:
     """One row per session: its first and last event, event count and duration."""
     s = int_session
@@ -189,7 +189,7 @@ def int_session_bounds(int_session: ibis.Table) -> ibis.Table:
     )
 
 
-@model(layer="intermediate", contract=IntLastSessionPerCustomer)
+@model(layer="intermediate", contract=IntLastSessionPerCustomer, incremental=by("customer_id"))
 def int_last_session_per_customer(int_session_bounds: ibis.Table) -> ibis.Table:
     """One row per customer with events: their most recent session."""
     b = int_session_bounds
@@ -203,7 +203,11 @@ def int_last_session_per_customer(int_session_bounds: ibis.Table) -> ibis.Table:
     )
 
 
-@model(layer="intermediate", contract=IntCartValue)
+@model(
+    layer="intermediate",
+    contract=IntCartValue,
+    incremental=by("customer_id", dim_product=via("int_session", "product_id")),
+)
 def int_cart_value(int_session: ibis.Table, dim_product: ibis.Table) -> ibis.Table:
     """One row per session with at least one add-to-cart event: the value of what was added."""
     adds = int_session.filter(int_session.event_type == "ADD_PRODUCT_TO_CART")
@@ -224,7 +228,7 @@ def int_cart_value(int_session: ibis.Table, dim_product: ibis.Table) -> ibis.Tab
     )
 
 
-@model(layer="intermediate", contract=IntCheckOrder)
+@model(layer="intermediate", contract=IntCheckOrder, incremental=by("customer_id"))
 def int_check_order(
     int_last_session_per_customer: ibis.Table, int_session: ibis.Table, fct_orders: ibis.Table
 ) -> ibis.Table:
@@ -283,7 +287,7 @@ def int_check_order(
 # --- Fulfillment -------------------------------------------------------------------------------
 
 
-@model(layer="intermediate", contract=IntOrderFulfillment)
+@model(layer="intermediate", contract=IntOrderFulfillment, incremental=by("order_id"))
 def int_order_fulfillment(fct_orders: ibis.Table) -> ibis.Table:
     """One row per shipped order (status SHIPPED and a shipped_at): its time to ship."""
     o = fct_orders

@@ -6,7 +6,7 @@ import ibis
 from ibis import _
 
 from contracts.marts import MartCartValue, MartSales, OrderFulfillment
-from transforms.engine.model import model
+from transforms.engine.model import by, model
 from transforms.models._helpers import MONEY, int64, money
 
 ZERO = ibis.literal(0, MONEY)
@@ -45,7 +45,7 @@ def mart_sales(fct_orders: ibis.Table) -> ibis.Table:
     )
 
 
-@model(layer="marts", contract=MartCartValue)
+@model(layer="marts", contract=MartCartValue, incremental=by("customer_id"))
 def mart_cart_value(
     int_check_order: ibis.Table,
     int_last_session_per_customer: ibis.Table,
@@ -80,7 +80,11 @@ def mart_cart_value(
     )
 
 
-@model(layer="marts", contract=OrderFulfillment)
+@model(
+    layer="marts",
+    contract=OrderFulfillment,
+    incremental=by("week_start", int_order_fulfillment="order_week"),
+)
 def order_fulfillment(int_order_fulfillment: ibis.Table) -> ibis.Table:
     """One row per order week with a shipped order: counts and hours to ship of valid orders."""
     f = int_order_fulfillment

@@ -6,7 +6,7 @@ import ibis
 from ibis import _
 
 from contracts.staging import StgCustomer, StgEvents, StgOrderitem, StgOrders, StgProduct
-from transforms.engine.model import model
+from transforms.engine.model import by, model
 from transforms.models._helpers import (
     MONEY,
     ascii_lower,
@@ -23,7 +23,7 @@ def _clean_code(s: ibis.StringValue) -> ibis.StringValue:
     return trimmed(ascii_upper(s))
 
 
-@model(layer="staging", contract=StgCustomer)
+@model(layer="staging", contract=StgCustomer, incremental=by("customer_id", customer="id"))
 def stg_customer(customer: ibis.Table) -> ibis.Table:
     """One row per source customer, names and email trimmed, phone numbers normalised."""
     # Phone normalisation as a chain of regular-expression replacements, each step reading the
@@ -53,7 +53,7 @@ def stg_customer(customer: ibis.Table) -> ibis.Table:
     )
 
 
-@model(layer="staging", contract=StgProduct)
+@model(layer="staging", contract=StgProduct, incremental=by("product_id", product="id"))
 def stg_product(product: ibis.Table) -> ibis.Table:
     """One row per product id: the latest version (ties broken as the spec lists)."""
     cleaned = product.select(
@@ -78,7 +78,7 @@ def stg_product(product: ibis.Table) -> ibis.Table:
     return latest.drop("__created_at")
 
 
-@model(layer="staging", contract=StgOrders)
+@model(layer="staging", contract=StgOrders, incremental=by("order_id", orders="id"))
 def stg_orders(orders: ibis.Table) -> ibis.Table:
     """One row per source order, status upper-cased and trimmed."""
     # A handful of distinct statuses: cleaned once each and joined back (TRANSLATE is slow)
@@ -93,7 +93,7 @@ def stg_orders(orders: ibis.Table) -> ibis.Table:
     )
 
 
-@model(layer="staging", contract=StgOrderitem)
+@model(layer="staging", contract=StgOrderitem, incremental=by("order_item_id", orderitem="id"))
 def stg_orderitem(orderitem: ibis.Table) -> ibis.Table:
     """One row per source order line; a missing discount is 0.00."""
     return orderitem.select(
@@ -106,7 +106,7 @@ def stg_orderitem(orderitem: ibis.Table) -> ibis.Table:
     )
 
 
-@model(layer="staging", contract=StgEvents)
+@model(layer="staging", contract=StgEvents, incremental=by("event_id", events="id"))
 def stg_events(events: ibis.Table) -> ibis.Table:
     """One row per event id: duplicate deliveries collapse to the earliest."""
     # A few dozen distinct raw event types: cleaned once each and joined back, instead of a

@@ -1,0 +1,511 @@
+"""Incremental runs: recompute only the partitions a change can reach, and publish just those.
+
+A model declared ``incremental=by(key, …)`` (engine.model) computes its rows with given key
+values from its inputs' rows with the same values. An incremental run therefore:
+
+1. **finds what changed in each source, exactly**: the source's ids are grouped into buckets
+   and each bucket's row count and checksum (a sum of row hashes) are compared with the ones
+   kept from the last published run. Every insert, update or delete shows, whatever its
+   timestamps say; an unchanged source costs one aggregate scan.
+2. **recomputes each model for the affected keys** (its *partitions*): the keys of the rows
+   that changed in its inputs, old and new, plus those a ``via`` input reaches. The inputs are
+   read restricted to those keys, the model's own function runs on them unchanged, and the
+   result is compared with the published rows of the same keys: only rows that differ are
+   changes, and only changes travel downstream.
+3. **publishes by replacement**: the published rows of every key with a change are deleted
+   and the recomputed ones inserted, in the one transaction that publishes the whole run.
+
+A model builds fully instead when it has no declaration, on the first run, with
+``full_refresh``, when its fingerprint (compiled SQL, contract, declaration) changed, when it
+fell behind its inputs (a ``--select`` run rebuilt one of them), when most of its source
+changed, and when it reads a model that builds fully. Everything is prepared in the build
+area: a failed run leaves the published tables and the state as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import ibis.expr.operations as ops
+
+from contracts.base import Contract, RowCheck, TableCheck
+from transforms.engine.compile import compile_sql
+from transforms.engine.dialects import Dialect, RowHash
+from transforms.engine.graph import Project
+from transforms.engine.model import Model, Via
+from transforms.engine.state import CHECKSUM, SourceState, State
+
+if TYPE_CHECKING:
+    from ibis.backends.sql import SQLBackend
+
+# Written into every fingerprint: a change of how increments are made invalidates old states.
+STATE_VERSION = "1"
+# A source whose changed buckets hold more than this share of its rows is rebuilt fully: at
+# that size reading everything costs less than comparing.
+FULL_SHARE = 0.5
+# About this many buckets per source: finer buckets re-read fewer unchanged rows around each
+# change, coarser ones keep the state smaller.
+TARGET_BUCKETS = 8192
+KEY = "key"  # the column of a table of affected keys
+CHANGE = "__change"  # +1: a row of the new version; -1: a row of the published one
+
+
+# --- what a model is built with ------------------------------------------------------------------
+
+
+def fingerprint(project: Project, name: str, dialect: str) -> str:
+    """A digest of the model's compiled SQL, its contract and its declaration: a change of any
+    of them makes the next run build the model fully."""
+    model = project.models[name]
+    sql = compile_sql(
+        project, name, dialect=dialect, source_schema="__source__", target_schema="__target__"
+    )
+    digest = hashlib.sha256()
+    for part in (STATE_VERSION, sql, repr(model.incremental), *_contract(model.contract)):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _contract(contract: type[Contract]) -> Iterable[str]:
+    table = ibis.table(contract.ibis_schema(), name="t")
+    # names, types, nullability and column checks (descriptions are documentation only)
+    yield repr([(c.name, c.dtype, c.nullable, c.checks) for c in contract.columns()])
+    for check in contract.checks:
+        match check:
+            case RowCheck(name=label, rule=rule, severity=severity):
+                yield f"{label}|{severity}|{ibis.to_sql(table.filter(rule(table)))}"
+            case TableCheck(name=label, violations=violations, severity=severity):
+                yield f"{label}|{severity}|{ibis.to_sql(violations(table))}"
+            case _:
+                yield repr(check)
+
+
+# --- mode of each model --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How a model is brought up to date in a run; ``reason`` says why it builds fully."""
+
+    incremental: bool
+    reason: str | None = None
+
+    @property
+    def name(self) -> str:
+        return "incremental" if self.incremental else "full"
+
+
+INCREMENTAL = Mode(True)
+
+
+def full(reason: str) -> Mode:
+    return Mode(False, reason)
+
+
+def plan(
+    project: Project,
+    names: Sequence[str],
+    state: State,
+    fingerprints: Mapping[str, str],
+    published: set[str],
+    full_refresh: bool,
+) -> dict[str, Mode]:
+    """Each selected model's mode, in build order (a build may still turn one full)."""
+    modes: dict[str, Mode] = {}
+    for name in names:
+        model = project.models[name]
+        known = state.models.get(name)
+        fuller = [d for d in model.depends_on if d in modes and not modes[d].incremental]
+        sources = [d for d in model.depends_on if d in project.sources]
+        if full_refresh:
+            modes[name] = full("--full-refresh")
+        elif model.incremental is None:
+            modes[name] = full("not declared incremental")
+        elif known is None:
+            modes[name] = full("no incremental state yet (first run)")
+        elif name not in published:
+            modes[name] = full("its published table is missing")
+        elif known.fingerprint != fingerprints[name]:
+            modes[name] = full("its code or contract changed")
+        elif not known.synced:
+            modes[name] = full("behind its inputs (a --select run rebuilt one of them)")
+        elif missing := [s for s in sources if s not in state.sources]:
+            modes[name] = full(f"no fingerprint of source {missing[0]} yet")
+        elif fuller:
+            modes[name] = full(reads_full(fuller[0]))
+        else:
+            modes[name] = INCREMENTAL
+    return modes
+
+
+def reads_full(upstream: str) -> str:
+    return f"reads {upstream}, which builds fully"
+
+
+# --- the build area ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Area:
+    """The build area of a run, where increments are prepared: tables and queries."""
+
+    dialect: Dialect
+    target_schema: str
+
+    def location(self, name: str) -> tuple[str, str]:
+        return self.dialect.build_location(self.target_schema, name)
+
+    def create(
+        self, con: SQLBackend, name: str, expr: ibis.Table, schema: ibis.Schema | None = None
+    ) -> tuple[ibis.Table, int]:
+        """``expr`` as a build-area table (typed ``schema``, default the expression's): the
+        table and its row count."""
+        database, table = self.location(name)
+        rows = self.dialect.create_table_as(con, database, table, self.dialect.to_sql(expr))
+        return ibis.table(schema or expr.schema(), name=table, database=database), rows
+
+    def query(self, con: SQLBackend, expr: ibis.Table) -> list[dict[str, Any]]:
+        rows = self.dialect.sql(con, self.dialect.to_sql(expr))
+        return [dict(zip(expr.columns, row, strict=True)) for row in rows]
+
+    def one(self, con: SQLBackend, expr: ibis.Table) -> dict[str, Any]:
+        [row] = self.query(con, expr)
+        return row
+
+
+# --- what changed in a source --------------------------------------------------------------------
+
+
+def row_hash(table: ibis.Table, columns: Sequence[str]) -> ibis.Value:
+    return RowHash(tuple(table[c].op() for c in columns)).to_expr()
+
+
+def checksum(hashes: ibis.Value) -> ibis.Value:
+    """``CAST(SUM(hash) AS DECIMAL(38, 0))``, always emitted (engines sum into other types)."""
+    return ops.Cast(hashes.sum(), to=ibis.dtype(CHECKSUM)).to_expr()
+
+
+@dataclass(frozen=True)
+class SourceChange:
+    """A source as fingerprinted by a run, and which of its buckets changed."""
+
+    source: str
+    shift: int  # buckets of 2**shift ids
+    rows: int
+    checksum: Decimal
+    buckets: tuple[str, str] | None  # build-area table of every bucket (None: unchanged)
+    changed: ibis.Table | None  # the changed buckets (column KEY, no NULL); None: all of them
+    changed_table: tuple[str, str] | None = None  # build-area table of the changed buckets
+    has_null: bool = False  # rows with a NULL id changed too
+    changed_rows: int = 0  # rows of the source in the changed buckets
+
+    @property
+    def unchanged(self) -> bool:
+        return self.buckets is None
+
+
+def detect(
+    area: Area,
+    con: SQLBackend,
+    source: ibis.Table,
+    columns: Sequence[str],
+    key: str,
+    known: SourceState | None,
+    stored: ibis.Table | None,
+) -> SourceChange:
+    """Fingerprint ``source`` (its contract's ``columns``) by buckets of its ``key``.
+
+    With a ``known`` state and its ``stored`` buckets, compare: first the whole table (one
+    scan, nothing written), then, if it differs, bucket by bucket. Without, fingerprint it
+    whole, for the next run.
+    """
+    name = source.op().name
+    hashes = row_hash(source, columns)
+    if known is not None and stored is not None:
+        total = area.one(con, source.aggregate(rows=source.count(), checksum=checksum(hashes)))
+        if int(total["rows"]) == known.rows and Decimal(total["checksum"]) == known.checksum:
+            return SourceChange(name, known.shift, known.rows, known.checksum, None, None)
+        shift = known.shift
+    else:
+        span = area.one(
+            con, source.aggregate(rows=source.count(), lo=source[key].min(), hi=source[key].max())
+        )
+        width = 0 if span["lo"] is None else int(span["hi"]) - int(span["lo"]) + 1
+        shift = max(0, math.ceil(math.log2(max(1, width / TARGET_BUCKETS))))
+    grouped = source.group_by(bucket=source[key] >> shift).aggregate(
+        rows=source.count(), checksum=checksum(hashes)
+    )
+    buckets, _ = area.create(con, f"{name}__source_buckets", grouped)
+    total = area.one(
+        con, buckets.aggregate(rows=buckets.rows.sum(), checksum=buckets.checksum.sum())
+    )
+    rows, sums = int(total["rows"] or 0), Decimal(total["checksum"] or 0)
+    location = _location(buckets)
+    if known is None or stored is None:
+        return SourceChange(name, shift, rows, sums, location, None)
+    old = stored.select(__bucket=stored.bucket, __rows=stored.rows, __checksum=stored.checksum)
+    pairs = buckets.outer_join(old, buckets.bucket == old.__bucket)
+    differ = pairs.filter(
+        pairs.bucket.isnull()
+        | pairs.__bucket.isnull()
+        | (pairs.rows != pairs.__rows)
+        | (pairs.checksum != pairs.__checksum)
+    )
+    changed, _ = area.create(
+        con,
+        f"{name}__changed_buckets",
+        differ.select(
+            **{KEY: ibis.coalesce(differ.bucket, differ.__bucket)},
+            __rows=differ.rows.fill_null(0),
+        ),
+    )
+    counts = area.one(
+        con,
+        changed.aggregate(
+            rows=changed.__rows.sum(), nulls=changed.count(where=changed[KEY].isnull())
+        ),
+    )
+    return SourceChange(
+        name,
+        shift,
+        rows,
+        sums,
+        location,
+        changed.filter(changed[KEY].notnull()).select(KEY),
+        _location(changed),
+        has_null=bool(counts["nulls"]),
+        changed_rows=int(counts["rows"] or 0),
+    )
+
+
+# --- what changed in a model ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A model's increment in a run, prepared in the build area.
+
+    ``keys`` are the affected partitions (values of the key, or for a staging model buckets
+    of ``2**shift`` key values); ``new`` and ``old`` their rows now and as published;
+    ``changes`` the rows that differ, new (``CHANGE`` +1) and old (-1).
+    """
+
+    name: str
+    key: str
+    published: ibis.Table
+    rows_before: int
+    shift: int | None = None
+    keys: ibis.Table | None = None  # None: nothing changed
+    has_null: bool = False  # the partition of the NULL key is affected
+    new: ibis.Table | None = None
+    old: ibis.Table | None = None
+    changes: ibis.Table | None = None
+    inserted: int = 0
+    deleted: int = 0
+    null_changed: bool = False  # a row with a NULL key changed
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.inserted or self.deleted)
+
+    @property
+    def rows_after(self) -> int:
+        return self.rows_before - self.deleted + self.inserted
+
+    def part(self, value: ibis.Value) -> ibis.Value:
+        return value if self.shift is None else value >> self.shift
+
+    def member(self, value: ibis.Value) -> ibis.Value:
+        """``value`` (of the key) lies in an affected partition."""
+        assert self.keys is not None
+        inside = self.part(value).isin(self.keys[KEY])
+        return (inside | value.isnull()) if self.has_null else inside
+
+    def outside(self, value: ibis.Value) -> ibis.Value:
+        """``value`` lies in no affected partition (the keys hold no NULL: no NOT IN trap)."""
+        assert self.keys is not None
+        inside = self.part(value).isin(self.keys[KEY])
+        return (value.notnull() & ~inside) if self.has_null else (value.isnull() | ~inside)
+
+    def version(self) -> ibis.Table:
+        """The table as this run will publish it."""
+        if self.keys is None or self.new is None:
+            return self.published
+        kept = self.published.filter(self.outside(self.published[self.key]))
+        return kept.union(self.new)
+
+    def kept(self) -> ibis.Table:
+        """The published rows this run keeps as they are."""
+        if self.keys is None:
+            return self.published
+        return self.published.filter(self.outside(self.published[self.key]))
+
+    def statements(self, dialect: Dialect, target_schema: str) -> list[str]:
+        """Replace the published rows of every key with a change (in the publishing transaction)."""
+        if not self.changed:
+            return []
+        assert self.changes is not None and self.new is not None
+        q = dialect.q
+        key = q(self.key)
+        changes = q(*_location(self.changes))
+        changed = f"{key} IN (SELECT {key} FROM {changes} WHERE {key} IS NOT NULL)"
+        if self.null_changed:
+            changed = f"({changed} OR {key} IS NULL)"
+        target = q(target_schema, self.name)
+        return [
+            f"DELETE FROM {target} WHERE {changed}",
+            f"INSERT INTO {target} SELECT * FROM {q(*_location(self.new))} WHERE {changed}",
+        ]
+
+
+def _location(table: ibis.Table) -> tuple[str, str]:
+    op = table.op()
+    return op.namespace.database, op.name
+
+
+Versions = Callable[[str], ibis.Table]  # name → the table a reader sees in this run
+Deltas = Callable[[str], "Delta | None"]  # name → its delta, when built incrementally now
+
+
+def build(
+    area: Area,
+    con: SQLBackend,
+    model: Model,
+    published: ibis.Table,
+    rows_before: int,
+    version: Versions,
+    delta_of: Deltas,
+    source: SourceChange | None = None,
+) -> Delta:
+    """Bring ``model`` up to date for the partitions its inputs' changes reach."""
+    decl = model.incremental
+    assert decl is not None
+    base = Delta(model.name, decl.key, published, rows_before)
+    if source is not None:  # a staging model: the changed buckets of its source
+        if source.unchanged:
+            return base
+        keys = source.changed
+        if keys is None:
+            raise AssertionError("a full fingerprint has no changed buckets")
+        delta = Delta(
+            model.name, decl.key, published, rows_before, source.shift, keys, source.has_null
+        )
+    else:
+        found = _affected(area, con, model, version, delta_of)
+        if found is None:
+            return base
+        keys, has_null = found
+        delta = Delta(model.name, decl.key, published, rows_before, None, keys, has_null)
+
+    inputs = {}
+    for dep in model.depends_on:
+        column = decl.column(dep)
+        table = version(dep)
+        if isinstance(column, Via):
+            inputs[dep] = table  # read whole: its changes reached the keys through `column`
+            continue
+        upstream = delta_of(dep)
+        if _covers(area, con, upstream, column, delta):
+            assert upstream is not None and upstream.new is not None
+            table = upstream.new  # every row of these keys was recomputed upstream already
+        inputs[dep] = table.filter(delta.member(table[column]))
+    new = model(**inputs)
+    declared = model.contract.ibis_schema()
+    new_rows, _ = area.create(
+        con, f"{model.name}__new", new.filter(delta.member(new[decl.key])), declared
+    )
+    old_rows, _ = area.create(
+        con, f"{model.name}__old", published.filter(delta.member(published[decl.key])), declared
+    )
+    changes, _ = area.create(
+        con,
+        f"{model.name}__changes",
+        new_rows.difference(old_rows, distinct=False)
+        .mutate(**{CHANGE: ibis.literal(1, "int8")})
+        .union(
+            old_rows.difference(new_rows, distinct=False).mutate(
+                **{CHANGE: ibis.literal(-1, "int8")}
+            )
+        ),
+    )
+    counts = area.one(
+        con,
+        changes.aggregate(
+            inserted=changes.count(where=changes[CHANGE] > 0),
+            deleted=changes.count(where=changes[CHANGE] < 0),
+            nulls=changes.count(where=changes[decl.key].isnull()),
+        ),
+    )
+    return Delta(
+        model.name,
+        decl.key,
+        published,
+        rows_before,
+        delta.shift,
+        keys,
+        delta.has_null,
+        new_rows,
+        old_rows,
+        changes,
+        int(counts["inserted"] or 0),
+        int(counts["deleted"] or 0),
+        bool(counts["nulls"]),
+    )
+
+
+def _affected(
+    area: Area, con: SQLBackend, model: Model, version: Versions, delta_of: Deltas
+) -> tuple[ibis.Table, bool] | None:
+    """The keys of ``model`` its inputs' changes reach, as a build-area table (and whether
+    the NULL key's partition is among them); None when nothing reaches it."""
+    decl = model.incremental
+    assert decl is not None
+    key_type = model.contract.ibis_schema()[decl.key]
+    pieces = []
+    for dep in model.depends_on:
+        upstream = delta_of(dep)
+        if upstream is None or not upstream.changed:
+            continue
+        assert upstream.changes is not None
+        column = decl.column(dep)
+        if isinstance(column, Via):
+            through = version(column.model)
+            values = upstream.changes[column.input_column]
+            hit = through.filter(through[column.column].isin(values))
+            pieces.append(hit.select(**{KEY: hit[decl.column(column.model)].cast(key_type)}))
+        else:
+            changes = upstream.changes
+            pieces.append(changes.select(**{KEY: changes[column].cast(key_type)}))
+    if not pieces:
+        return None
+    union = pieces[0].union(*pieces[1:]) if len(pieces) > 1 else pieces[0]
+    keys, rows = area.create(con, f"{model.name}__affected", union.distinct())
+    if rows == 0:
+        return None
+    nulls = area.one(con, keys.aggregate(n=keys.count(where=keys[KEY].isnull())))["n"]
+    return keys.filter(keys[KEY].notnull()), bool(nulls)
+
+
+def _covers(area: Area, con: SQLBackend, upstream: Delta | None, column: str, delta: Delta) -> bool:
+    """Do ``upstream``'s recomputed rows hold every row of ``delta``'s partitions? Then they
+    are read instead of the whole upstream table."""
+    if (
+        upstream is None
+        or upstream.keys is None
+        or upstream.new is None
+        or upstream.key != column
+        or upstream.shift is not None
+        or delta.shift is not None
+        or delta.keys is None
+        or (delta.has_null and not upstream.has_null)
+    ):
+        return False
+    outside = delta.keys.anti_join(upstream.keys, delta.keys[KEY] == upstream.keys[KEY])
+    return int(area.one(con, outside.aggregate(n=outside.count()))["n"]) == 0
