@@ -24,6 +24,9 @@ STREAMS: dict[str, int] = {
     "product_text": 7,
     "event_dirt": 8,
     "redelivery": 9,
+    "arrival": 10,
+    "customer_history": 11,
+    "late_lines": 12,
     "breaks": 100,
 }
 

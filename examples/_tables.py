@@ -7,7 +7,9 @@ from one :class:`Picker`, so they never overlap by accident.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -92,6 +94,7 @@ STATUS_FORMS = [
 ]
 STATUS_LABELS = tx.variants(STATUSES, STATUS_FORMS)
 
+WHITE_SPACE = " \t\n\r\v\f"  # what the models trim
 HOUR_S = 3600
 DAY_S = 86_400
 
@@ -157,6 +160,11 @@ PHONE_FORMATS: list[tuple[str | None, int]] = [
 
 
 def customer(world: World, seed: int) -> pa.Table:
+    return _customer(world, seed)[0]
+
+
+def _customer(world: World, seed: int) -> tuple[pa.Table, dict[str, Any]]:
+    """Today's customer rows, and what :func:`customer_versions` needs to know of them."""
     rng = stream(seed, "customer_text")
     rows = np.flatnonzero(~world.customer_deleted)
     n = len(rows)
@@ -168,18 +176,20 @@ def customer(world: World, seed: int) -> pa.Table:
 
     # E-mail: built from the ASCII forms plus the id, so unique until shared on purpose.
     f_ascii = tx.lookup([a for _, a in tx.FIRST_NAMES], fcode)
+    domain = categorical(rng, n, tx.EMAIL_DOMAIN_WEIGHTS)
     fields = {
         "f": f_ascii,
         "l": tx.lookup([a for _, a in tx.LAST_NAMES], lcode),
         "i": pc.utf8_slice_codeunits(f_ascii, 0, 1),
         "n": pa.array(ids).cast(TEXT),
-        "d": tx.lookup(tx.EMAIL_DOMAINS, categorical(rng, n, tx.EMAIL_DOMAIN_WEIGHTS)),
+        "d": tx.lookup(tx.EMAIL_DOMAINS, domain),
     }
     style = categorical(rng, n, EMAIL_TEMPLATE_WEIGHTS)
     email = pa.nulls(n, TEXT)
     for s, template in enumerate(EMAIL_TEMPLATES):
         at = np.flatnonzero(style == s)
         email = tx.scatter(email, at, tx.render(template, fields, at))
+    own = email
     pool = Picker(rng, np.arange(n))
     null_email = pool.take(count(0.04, n, 3))
     sharers = pool.take(count(0.03, n, 3))
@@ -208,7 +218,8 @@ def customer(world: World, seed: int) -> pa.Table:
     blank = names.take(count(0.003, n, 2))
     first = tx.scatter(first, blank, tx.lookup([" ", "\t", " \n "], rng.integers(0, 3, len(blank))))
 
-    return _table(
+    created, updated = world.customer_created_at[rows], world.customer_updated_at[rows]
+    table = _table(
         "customer",
         [
             int64s(ids),
@@ -216,10 +227,83 @@ def customer(world: World, seed: int) -> pa.Table:
             last,
             email,
             _phones(rng, n),
-            timestamps(world.customer_created_at[rows]),
-            timestamps(world.customer_updated_at[rows]),
+            timestamps(created),
+            timestamps(updated),
         ],
     )
+    parts = {
+        "own_email": own,
+        "domain": domain,
+        "last_code": lcode,
+        "sharers": sharers,
+        "owners": owners,
+        "created": created,
+        "updated": updated,
+    }
+    return table, parts
+
+
+def customer_versions(world: World, seed: int) -> tuple[pa.Table, pa.Table]:
+    """Today's customer rows, and each row as it was before its update.
+
+    The earlier version has ``updated_at = created_at`` and, where the customer changed them,
+    the old e-mail, phone number or last name (its own stream: today's rows do not move):
+
+    - customers on a shared address had their own one until their update;
+    - a few had another customer's (older) address and left it for their own;
+    - some had an address at another domain, an older phone number or another last name.
+
+    Rows never updated (``updated_at = created_at``) are the same in both tables.
+    """
+    final, parts = _customer(world, seed)
+    rng = stream(seed, "customer_history")
+    n = final.num_rows
+    created, updated = parts["created"], parts["updated"]
+    changed = np.flatnonzero(updated > created)
+    email = final["email"].combine_chunks()
+    # Moved to the shared address at the update: the other customers on it had it alone before.
+    movers = np.intersect1d(parts["sharers"], changed)
+    before = tx.scatter(email, movers, parts["own_email"].take(pa.array(movers)))
+    solo = np.setdiff1d(changed, np.concatenate([parts["sharers"], parts["owners"]]))
+    solo = solo[pc.is_valid(email.take(pa.array(solo))).to_numpy(zero_copy_only=False)]
+    pool = Picker(rng, solo)  # updated customers with an address of their own
+    # Left an address they shared with an earlier customer: that one is alone on it since.
+    leavers = pool.take(count(0.03, len(changed), 2))
+    by_created = np.argsort(created, kind="stable")
+    earlier = np.searchsorted(created[by_created], created[leavers], side="left")
+    leavers, earlier = leavers[earlier > 0], earlier[earlier > 0]
+    other = by_created[rng.integers(0, earlier)]
+    other_email = email.take(pa.array(other))
+    ok = pc.is_valid(other_email).to_numpy(zero_copy_only=False)
+    leavers, other_email = leavers[ok], other_email.filter(pa.array(ok))
+    before = tx.scatter(before, leavers, pc.ascii_lower(pc.utf8_trim(other_email, WHITE_SPACE)))
+    # An address at another domain before.
+    moved = pool.take(count(0.15, len(changed), 2))
+    local = pc.replace_substring_regex(parts["own_email"].take(pa.array(moved)), "@.*$", "@")
+    shift = rng.integers(1, len(tx.EMAIL_DOMAINS), len(moved))
+    domain = tx.lookup(tx.EMAIL_DOMAINS, (parts["domain"][moved] + shift) % len(tx.EMAIL_DOMAINS))
+    before = tx.scatter(before, moved, pc.binary_join_element_wise(local, domain, ""))
+    # An older phone number, another last name (married, a typo fixed).
+    phone = final["phone_number"].combine_chunks()
+    new_phone = pick(rng, changed, count(0.3, len(changed), 2))
+    phone = tx.scatter(phone, new_phone, _phones(rng, n).take(pa.array(new_phone)))
+    last = final["last_name"].combine_chunks()
+    renamed = pick(rng, changed, count(0.08, len(changed), 2))
+    n_last = len(tx.LAST_NAMES)
+    code = (parts["last_code"][renamed] + rng.integers(1, n_last, len(renamed))) % n_last
+    last = tx.scatter(last, renamed, tx.lookup([name for name, _ in tx.LAST_NAMES], code))
+    columns = {
+        "last_name": last,
+        "email": before,
+        "phone_number": phone,
+        "updated_at": final["created_at"],
+    }
+    earlier_rows = final
+    for name, column in columns.items():
+        earlier_rows = earlier_rows.set_column(
+            final.schema.get_field_index(name), final.schema.field(name), column
+        )
+    return final, earlier_rows
 
 
 def _phones(rng: np.random.Generator, n: int) -> pa.Array:
@@ -353,18 +437,40 @@ def product(world: World, seed: int) -> pa.Table:
 # --- orders and items ---------------------------------------------------------------------------
 
 
+MessyForms = tuple[np.ndarray, np.ndarray]  # per row: odd form or not, which form
+
+
+def _messy_draws(rng: np.random.Generator, n: int, n_forms: int, pct: int) -> MessyForms:
+    """Which of ``n`` rows write their label in an odd form (``pct`` %), and in which form."""
+    return percent(rng, n, pct), rng.integers(0, n_forms, n)
+
+
+def messy_labels(
+    codes: np.ndarray, draws: MessyForms, n_canonical: int, n_forms: int
+) -> np.ndarray:
+    """Label codes (see tx.variants) of ``codes`` in each row's form: the same form whatever the
+    code, so an order's status keeps its odd spelling from PLACED to SHIPPED."""
+    messy, form = draws
+    return np.where(messy, n_canonical + codes * n_forms + form, codes)
+
+
 def _messy_labels(
     rng: np.random.Generator, codes: np.ndarray, n_canonical: int, n_forms: int, pct: int
 ) -> np.ndarray:
     """Label codes with ``pct`` % turned into odd-case / white-space forms (see tx.variants)."""
-    messy = percent(rng, len(codes), pct)
-    form = rng.integers(0, n_forms, len(codes))
-    return np.where(messy, n_canonical + codes * n_forms + form, codes)
+    draws = _messy_draws(rng, len(codes), n_forms, pct)
+    return messy_labels(codes, draws, n_canonical, n_forms)
+
+
+def status_forms(world: World, seed: int) -> MessyForms:
+    """Each order's spelling of its status (the draws of :func:`orders`)."""
+    rng = stream(seed, "orders", 1)
+    return _messy_draws(rng, len(world.order_ids), len(STATUS_FORMS), 6)
 
 
 def orders(world: World, seed: int) -> pa.Table:
-    rng = stream(seed, "orders", 1)
-    status = _messy_labels(rng, world.order_status, len(STATUSES), len(STATUS_FORMS), 6)
+    forms = status_forms(world, seed)
+    status = messy_labels(world.order_status, forms, len(STATUSES), len(STATUS_FORMS))
     shipped = world.order_shipped_at
     return _table(
         "orders",
@@ -414,9 +520,49 @@ def orderitem(world: World, seed: int) -> pa.Table:
 
 
 def events(world: World, seed: int) -> pa.Table:
+    return event_rows(world, seed).table()
+
+
+@dataclass
+class EventRows:
+    """The events table before it is made of Arrow columns: which simulated event each row
+    delivers, and when it was stamped (rows by id, then timestamp)."""
+
+    world: World
+    rows: np.ndarray  # index into the world's events
+    at: np.ndarray  # event_timestamp, µs
+    labels: np.ndarray  # per world event: event_type label code
+    product: np.ndarray  # per world event: index into products.ids, -1 = none
+
+    @property
+    def ids(self) -> np.ndarray:
+        return EVENT_BASE + self.rows  # assigned in time order, as an ingestion sequence does
+
+    def table(self, select: np.ndarray | None = None) -> pa.Table:
+        """The rows (all, or those of the boolean mask ``select``) as the events table."""
+        rows, at = self.rows, self.at
+        if select is not None:
+            rows, at = rows[select], at[select]
+        world = self.world
+        customer = world.ev_customer[rows]
+        prod = self.product[rows]
+        order_id = world.ev_order[rows]
+        return _table(
+            "events",
+            [
+                int64s(EVENT_BASE + rows),
+                int64s(customer, customer < 0),
+                tx.lookup(EVENT_LABELS, self.labels[rows]),
+                int64s(world.products.ids[np.maximum(prod, 0)], prod < 0),
+                int64s(order_id, order_id < 0),
+                timestamps(at),
+            ],
+        )
+
+
+def event_rows(world: World, seed: int) -> EventRows:
     rng = stream(seed, "event_dirt")
     n = len(world.ev_at)
-    ids = EVENT_BASE + np.arange(n)  # assigned in time order, as an ingestion sequence does
     etype = world.ev_type.copy()
     product_idx = world.ev_product.copy()
     known = world.ev_customer >= 0
@@ -454,19 +600,4 @@ def events(world: World, seed: int) -> pa.Table:
     rows = np.concatenate([kept, copies])
     at = np.concatenate([world.ev_at[kept], world.ev_at[copies] + shift])
     order = np.lexsort((at, rows))
-    rows, at = rows[order], at[order]
-
-    customer = world.ev_customer[rows]
-    prod = product_idx[rows]
-    order_id = world.ev_order[rows]
-    return _table(
-        "events",
-        [
-            int64s(ids[rows]),
-            int64s(customer, customer < 0),
-            tx.lookup(EVENT_LABELS, labels[rows]),
-            int64s(world.products.ids[np.maximum(prod, 0)], prod < 0),
-            int64s(order_id, order_id < 0),
-            timestamps(at),
-        ],
-    )
+    return EventRows(world, rows[order], at[order], labels, product_idx)

@@ -78,6 +78,10 @@ H, D = 3600, 86400
 IDLE = ([0, H, 6 * H, D, 3 * D, 7 * D, 21 * D, 42 * D], [5, 15, 20, 25, 20, 12, 3])
 # Hours an order waits to ship.
 SHIP_DELAY = ([6 * HOUR, DAY, 2 * DAY, 3 * DAY, 5 * DAY, 10 * DAY], [15, 30, 25, 22, 8])
+# Lines added to an order after it was placed ("add to my order" in the account page): their
+# share of all lines, and how long after the order.
+LATE_LINES = 0.015
+LATE_LINE_DELAY = ([HOUR, 6 * HOUR, DAY, 3 * DAY, 7 * DAY], [30, 30, 25, 15])
 
 
 def _mean(table: tuple[range, list[int]]) -> float:
@@ -162,6 +166,7 @@ class World:
     order_created_at: np.ndarray
     order_shipped_at: np.ndarray  # -1 = NULL
     order_updated_at: np.ndarray
+    order_paid_at: np.ndarray  # when it was paid, drawn for every order (PLACED ones never are)
     failed_order_ids: np.ndarray  # ids used by PLACE_ORDER events of checkouts that failed
     # order items
     item_order: np.ndarray  # order id
@@ -479,6 +484,7 @@ def _orders(seed: int, sess: dict[str, Any], products: Products) -> dict[str, An
         "order_created_at": created,
         "order_shipped_at": shipped,
         "order_updated_at": updated,
+        "order_paid_at": paid,
         "failed_order_ids": failed_ids,
         **_items(seed, sess, products, o_sess, o_ids, created),
     }
@@ -522,11 +528,28 @@ def _items(
     discount[pool.take(count(0.001, n, 2))] = 0  # an explicit 0.00 discount
     gifts = pool.take(count(0.001, n, 2))  # free gifts: unit_price 0.00
     cents[gifts] = 0
+    item_order = o_ids[o_row]
     return {
-        "item_order": o_ids[o_row],
+        "item_order": item_order,
         "item_product": item_product,
         "item_quantity": quantity,
         "item_cents": cents,
         "item_discount": discount,
-        "item_created_at": created,
+        "item_created_at": _late_lines(seed, item_order, created),
     }
+
+
+def _late_lines(seed: int, item_order: np.ndarray, created: np.ndarray) -> np.ndarray:
+    """``created_at`` of the lines, a few of them added to their order hours to days later.
+
+    Never an order's first line (every order has a line from the start), never after the end of
+    the data; the line keeps the price of the order's time, as a shop honours it.
+    """
+    rng = stream(seed, "late_lines")
+    later = np.flatnonzero(np.r_[False, item_order[1:] == item_order[:-1]])
+    rows = pick(rng, later, count(LATE_LINES, len(item_order), 3))
+    added = created[rows] + piecewise(rng, len(rows), *LATE_LINE_DELAY)
+    fits = added < END
+    out = created.copy()
+    out[rows[fits]] = added[fits]
+    return out
