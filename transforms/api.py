@@ -125,6 +125,7 @@ def build(
     target_schema: str = "analytics",
     reporter: Reporter | None = None,
     threads: int | None = None,
+    full_refresh: bool = False,
 ) -> RunResult:
     """Build, check and publish the selected models (all of them by default).
 
@@ -132,6 +133,10 @@ def build(
     upstream), or a layer. Models are built in a private area and checked layer by layer (up
     to ``threads`` models of a layer at a time), then published together in one transaction
     only if no ``error`` check failed; failed ``warn`` checks are in ``result.warnings``.
+    Once the target holds a published version, models are brought up to date incrementally
+    (only what changed since is recomputed, with the same result as a full build); each
+    build in ``result.builds`` says its ``mode`` and why it was built whole, and
+    ``full_refresh=True`` builds every model whole.
     Raises :class:`ContractError` (with ``.results``) when an error check fails and
     :class:`TransformsError` for other known problems (a missing source table, a bad URL, …);
     the published tables are then unchanged.
@@ -142,7 +147,7 @@ def build(
         target_schema=target_schema,
         reporter=reporter,
         threads=threads,
-    ).run(select)
+    ).run(select, full_refresh=full_refresh)
 
 
 def check(

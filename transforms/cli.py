@@ -80,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
         help="build, check and publish the models",
     )
     run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="build every model whole, instead of only what changed since the last run",
+    )
+    run.add_argument(
         "--freshness", action="store_true", help="check source freshness before building"
     )
     run.add_argument(
@@ -191,7 +196,7 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
             f"{s.threads} model{'s' if s.threads > 1 else ''} at a time"
         )
         try:
-            s.run(args.select)
+            s.run(args.select, full_refresh=args.full_refresh)
         finally:
             if args.report_json and s.last_result is not None:
                 args.report_json.write_text(json.dumps(s.last_result.to_dict(), indent=2))

@@ -135,7 +135,7 @@ def _unique(
     columns = list(check.unique)
     if delta.key in columns:
         # every row of a value lies in one partition: duplicates are found within old and new
-        old, _ = _counted(check.violations(delta.old), query)
+        old = _counted(check.violations(delta.old), query)[0] if known.failing else 0
         new, fresh = _counted(check.violations(delta.new), query)
         failing = known.failing - old + new
         return _sample(check, failing, known, delta, check.violations(delta.new), query, fresh)
@@ -167,7 +167,11 @@ def _reference(
     fresh: list[ibis.Table] = []
     if delta.changed:
         assert delta.old is not None and delta.new is not None
-        before, _ = _counted(orphans(delta.old, column, parent.published, ref.column, keys), query)
+        before = (
+            _counted(orphans(delta.old, column, parent.published, ref.column, keys), query)[0]
+            if known.failing
+            else 0
+        )
         now_orphans = orphans(delta.new, column, parent.version, ref.column, keys)
         now, _ = _counted(now_orphans, query)
         failing += now - before

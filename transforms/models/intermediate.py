@@ -115,7 +115,7 @@ def fct_orderitem(stg_orderitem: ibis.Table, stg_orders: ibis.Table) -> ibis.Tab
     return lines.mutate(net_amount=money(lines.gross_amount - lines.discount))
 
 
-@model(layer="intermediate", contract=FctEvents, incremental=by("customer_id"))
+@model(layer="intermediate", contract=FctEvents, incremental=by("event_id"))
 def fct_events(stg_events: ibis.Table) -> ibis.Table:
     """One row per event of a known visitor (anonymous events are left out)."""
     return _known_visitor_events(stg_events)
