@@ -178,9 +178,9 @@ def _reference(
         fresh.append(now_orphans)
     moved: ibis.Table | None = None
     if parent_changed:
-        assert parent.delta is not None and parent.delta.changes is not None
+        assert parent.delta is not None
         # kept rows pointing at a parent key whose rows changed: their parent may have come or gone
-        moved = parent.delta.changes.select(**{KEY: parent.delta.changes[ref.column]})
+        moved = parent.delta.changed_values(ref.column)
         kept = delta.kept() if delta.changed else delta.published
         touched = kept.filter(kept[column].isin(moved[KEY]))
         now_orphans = orphans(touched, column, parent.version, ref.column, keys)

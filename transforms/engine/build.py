@@ -21,7 +21,7 @@ from transforms.engine.audit import Parent
 from transforms.engine.checks import CheckResult
 from transforms.engine.dialects import Dialect
 from transforms.engine.graph import Project
-from transforms.engine.incremental import Area, Delta, Mode, SourceChange
+from transforms.engine.incremental import Area, Delta, Mode, SourceChange, location
 from transforms.engine.results import ModelBuild
 from transforms.engine.state import State, Writer
 
@@ -91,6 +91,8 @@ class Builds:
         source = self._partitioning_source(name)
         change = None
         if source is not None:
+            if mode.incremental:
+                self.dialect.for_increments(con)
             change = self._fingerprint(source, con, mode.incremental)
             if mode.incremental and change.changed_rows > incremental.FULL_SHARE * change.rows:
                 share = change.changed_rows / max(1, change.rows)
@@ -99,6 +101,7 @@ class Builds:
             self.sources[source] = change
         self.modes[name] = mode
         if mode.incremental:
+            self.dialect.for_increments(con)
             delta = incremental.build(
                 self.area,
                 con,
@@ -202,7 +205,7 @@ class Builds:
                 change.rows,
                 change.checksum,
                 change.buckets,
-                None if change.changed is None else change.changed_table,
+                None if change.changed is None else location(change.changed),
             )
         for name in self.selected:
             checks = [(r.check, r.failing, r.sample) for r in results.get(name, [])]

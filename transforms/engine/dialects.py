@@ -161,6 +161,10 @@ class Dialect:
     def recover(self, con: SQLBackend) -> None:
         """Leave ``con`` ready for its next statement after a task on it failed."""
 
+    def for_increments(self, con: SQLBackend) -> None:
+        """Tune ``con`` for incremental builds: many statements that read big tables for few
+        rows (and write few)."""
+
     def sql(self, con: SQLBackend, statement: str) -> list[tuple[Any, ...]]:
         """Run one raw statement and fetch its result (an unread DuckDB result breaks the next)."""
         raise NotImplementedError
@@ -431,6 +435,11 @@ class Postgres(Dialect):
 
     def cancel(self, con: SQLBackend) -> None:
         con.con.cancel_safe(timeout=5)
+
+    # An increment reads big tables for few rows: there the parallel workers that a build
+    # turns off (above) halve the scans. Scale 10, a day's increment: 22 → 14 s.
+    def for_increments(self, con: SQLBackend) -> None:
+        self.sql(con, "SET max_parallel_workers_per_gather = 2")
 
     def recover(self, con: SQLBackend) -> None:
         # A cancel that lands on the COMMIT of a transaction block fails the COMMIT itself,
