@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from transforms.api import (
         LoggedCheck,
+        LoggedModel,
         LoggedRun,
         build,
         check,
@@ -44,6 +45,7 @@ _EXPORTS = {
     "connect": "transforms.api",
     "contract": "transforms.api",
     "LoggedCheck": "transforms.api",
+    "LoggedModel": "transforms.api",
     "LoggedRun": "transforms.api",
     "Reporter": "transforms.engine.reporter",
     "expression": "transforms.api",
@@ -60,6 +62,7 @@ __all__ = [
     "CheckResult",
     "ContractError",
     "LoggedCheck",
+    "LoggedModel",
     "LoggedRun",
     "ModelBuild",
     "Reporter",

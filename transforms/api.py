@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LoggedCheck",
+    "LoggedModel",
     "LoggedRun",
     "build",
     "check",
@@ -58,8 +59,22 @@ class LoggedCheck(TypedDict):
     failing: int  # 0 when the check passed
 
 
+class LoggedModel(TypedDict):
+    """One model a logged run built (table ``<target>_meta.model_results``)."""
+
+    run_id: str
+    model: str
+    mode: str  # "full" or "incremental"
+    reason: str | None  # why it was built whole
+    rows: int  # rows after the run
+    inserted: int | None  # rows new or changed
+    deleted: int | None  # rows gone or changed
+    kept: int | None  # rows left as they were
+    seconds: float
+
+
 class LoggedRun(TypedDict):
-    """A logged run (table ``<target>_meta.runs``) with its check results."""
+    """A logged run (table ``<target>_meta.runs``) with its models and check results."""
 
     run_id: str
     started_at: datetime  # UTC, without time zone
@@ -68,6 +83,7 @@ class LoggedRun(TypedDict):
     error: str | None
     built: str  # model names, comma-separated
     published: str  # model names, comma-separated (empty when the run failed)
+    models: list[LoggedModel]  # in build order (empty for runs logged before it was kept)
     checks: list[LoggedCheck]
 
 

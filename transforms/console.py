@@ -23,8 +23,10 @@ class RichReporter:
 
     def model_built(self, build: ModelBuild) -> None:
         self.console.print(
-            f"  [green]✓[/] {build.name:<32} [cyan]{build.rows:>12,}[/] rows "
-            f"[dim]{build.seconds:7.2f} s[/]"
+            f"  [green]✓[/] {build.name:<30} [cyan]{build.rows:>11,}[/] rows "
+            f"[dim]{build.seconds:6.2f} s[/]  {changes(build)}",
+            overflow="ellipsis",
+            no_wrap=True,
         )
 
     def layer_checked(self, layer: str, results: list[CheckResult], seconds: float) -> None:
@@ -43,11 +45,20 @@ class RichReporter:
 
     def run_finished(self, result: RunResult) -> None:
         style = "green" if result.ok else "red"
+        increments = [b.mode for b in result.builds].count("incremental")
+        split = f" ({increments} incremental)" if increments else ""
         self.console.print(
-            f"[{style}]{'Done' if result.ok else 'Failed'}:[/] built {len(result.builds)}, "
+            f"[{style}]{'Done' if result.ok else 'Failed'}:[/] built {len(result.builds)}{split}, "
             f"published {len(result.published)}, warnings {len(result.warnings)}, "
             f"errors {len(result.errors)} in {result.seconds:.2f} s"
         )
+
+
+def changes(build: ModelBuild) -> str:
+    """How a build came about: ``+1,204 −17`` rows of an increment, or ``full: <why>``."""
+    if build.mode == "incremental":
+        return f"[green]+{build.inserted or 0:,}[/] [red]−{build.deleted or 0:,}[/]"
+    return f"[yellow]full[/][dim]: {escape(build.reason or '')}[/]"
 
 
 # Below this width a table of failed checks squeezes the check names out of sight: a list it is.

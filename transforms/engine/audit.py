@@ -68,7 +68,8 @@ def audit(
     version = delta.version()
     plan = plan_checks(contract, lambda model: parent(model).version)
     row_checks = [c for c in plan if c.fails is not None or c.required is not None]
-    counts = _RowCounts(row_checks, delta, query)
+    # uniqueness screens (a count against a distinct count) ride along in the same scan
+    counts = _RowCounts([*row_checks, *(c for c in plan if c.screen)], delta, query)
     results = []
     keys = contract.keys()
     for check in plan:
@@ -81,7 +82,7 @@ def audit(
             elif not delta.changed:
                 verdict = known.failing, known.sample  # nothing of the table changed
             elif check.unique:
-                verdict = _unique(check, delta, known, query)
+                verdict = _unique(check, delta, known, counts, query)
             elif check in row_checks:
                 failing = (
                     known.failing - counts.failing(check, "old") + counts.failing(check, "new")
@@ -115,6 +116,15 @@ class _RowCounts:
             return int(totals["__rows"]) - int(totals[f"__n{i}"])
         return int(totals[f"__f{i}"])
 
+    def distinct(self, check: PlannedCheck, side: str) -> bool:
+        """No two rows of ``side`` share a value of the screened column (None: not screened)."""
+        if check not in self._checks:
+            return False
+        self.failing(self._checks[0], side)  # the scan, once
+        i = self._checks.index(check)
+        totals = self._totals[side]
+        return bool(totals[f"__s{i}a"] == totals[f"__s{i}b"])
+
 
 def _fresh(check: PlannedCheck, delta: Delta) -> ibis.Table:
     assert delta.new is not None
@@ -129,22 +139,32 @@ def _counted(violations: ibis.Table, query: Query) -> tuple[int, list[dict[str, 
 
 
 def _unique(
-    check: PlannedCheck, delta: Delta, known: CheckState, query: Query
+    check: PlannedCheck, delta: Delta, known: CheckState, counts: _RowCounts, query: Query
 ) -> tuple[int, list[dict[str, Any]]] | None:
     assert delta.old is not None and delta.new is not None
     columns = list(check.unique)
     if delta.key in columns:
         # every row of a value lies in one partition: duplicates are found within old and new
         old = _counted(check.violations(delta.old), query)[0] if known.failing else 0
-        new, fresh = _counted(check.violations(delta.new), query)
+        fresh: list[dict[str, Any]] = []
+        if counts.distinct(check, "new"):
+            new = 0
+        else:
+            new, fresh = _counted(check.violations(delta.new), query)
         failing = known.failing - old + new
         return _sample(check, failing, known, delta, check.violations(delta.new), query, fresh)
     if known.failing:
         return None  # a kept duplicate may have lost its twin: count on the whole table
-    # no duplicate before: any now involves a changed row, so count among the rows sharing a
-    # value with one (kept or new)
-    touched = delta.old.select(*columns).union(delta.new.select(*columns)).distinct()
-    sharing = delta.version().semi_join(touched, columns)
+    # No duplicate before: any now involves a new row, with a twin among the new rows or the
+    # kept ones. Usually neither: a screen of the new rows and a count of the kept rows that
+    # share a value with one (a scan of the key columns alone) tell; else count them exactly.
+    values = delta.new.select(*columns)
+    kept = delta.kept()
+    twins = kept.semi_join(values, columns)
+    alone = counts.distinct(check, "new") and not query(twins.aggregate(n=twins.count()))[0]["n"]
+    if alone:
+        return 0, []
+    sharing = delta.version().semi_join(values.distinct(), columns)
     return _counted(check.violations(sharing), query)
 
 

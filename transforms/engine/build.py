@@ -96,7 +96,7 @@ class Builds:
             change = self._fingerprint(source, con, mode.incremental)
             if mode.incremental and change.changed_rows > incremental.FULL_SHARE * change.rows:
                 share = change.changed_rows / max(1, change.rows)
-                mode = incremental.full(f"{share:.0%} of source {source} changed")
+                mode = incremental.full(f"{share:.0%} of {source} changed")
                 change = replace(change, changed=None)  # its buckets are stored whole
             self.sources[source] = change
         self.modes[name] = mode

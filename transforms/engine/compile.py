@@ -19,6 +19,7 @@ def compile_sql(
     dialect: str = "postgres",
     source_schema: str = "public",
     target_schema: str = "analytics",
+    pretty: bool = True,
 ) -> str:
     """The SELECT statement of model ``name``, reading sources and published models."""
     model = project.models.get(name)
@@ -27,7 +28,7 @@ def compile_sql(
         for dep in (model.depends_on if model else ())
     }
     expr = project.expression(name, upstream)
-    return str(ibis.to_sql(expr, dialect=dialect)).strip() + ";\n"
+    return str(ibis.to_sql(expr, dialect=dialect, pretty=pretty)).strip() + ";\n"
 
 
 def compile_all(

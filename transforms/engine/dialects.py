@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ibis.backends.sql import SQLBackend
 
 BUILD_PREFIX = "__build__"
+SCRATCH_CATALOG = "__transforms_scratch"  # DuckDB: an in-memory database for increments
 BITMAP_MIN_ROWS = 100_000  # DuckDB counts distinct keys of bigger tables with a bitmap
 
 
@@ -201,6 +202,13 @@ class Dialect:
         """Where a model is built before it is published: (schema, table)."""
         raise NotImplementedError
 
+    def scratch_table_as(
+        self, con: SQLBackend, target_schema: str, name: str, select_sql: str
+    ) -> tuple[tuple[str, ...], int]:
+        """A working table of an increment (never published) from a SELECT: its location
+        (catalog and schema, then name) and its row count. Dropped with the build area."""
+        raise NotImplementedError
+
     def prepare_build_area(self, con: SQLBackend, target_schema: str) -> None:
         """Create the private build area, dropping whatever a failed run left there."""
         raise NotImplementedError
@@ -321,23 +329,47 @@ class DuckDB(Dialect):
         return list(cur.fetchall()) if cur.description else []
 
     def create_table_as(self, con: SQLBackend, schema: str, table: str, select_sql: str) -> int:
-        name = self.q(schema, table)
-        self.sql(con, f"CREATE OR REPLACE TABLE {name} AS {select_sql}")
-        return int(self.sql(con, f"SELECT count(*) FROM {name}")[0][0])
+        # DuckDB answers CREATE TABLE AS with the count of rows written
+        [(rows,)] = self.sql(
+            con, f"CREATE OR REPLACE TABLE {self.q(schema, table)} AS {select_sql}"
+        )
+        return int(rows)
 
     # DuckDB cannot rename schemas nor move tables across them: build tables sit next to the
     # published ones under a prefix, and publishing is drop + rename in one transaction.
     def build_location(self, target_schema: str, model: str) -> tuple[str, str]:
         return target_schema, f"{BUILD_PREFIX}{model}"
 
+    # An increment's working tables live in an in-memory database attached beside the file:
+    # they are never published, and in the file each would be written and logged, and the log
+    # checkpointed into the file during the run (scale 10, reading 180,000 rows into a table:
+    # 0.36-0.46 s in the file, 0.16-0.26 s in memory).
+    def scratch_table_as(
+        self, con: SQLBackend, target_schema: str, name: str, select_sql: str
+    ) -> tuple[tuple[str, ...], int]:
+        location = (SCRATCH_CATALOG, "main", f"{target_schema}{BUILD_PREFIX}{name}")
+        [(rows,)] = self.sql(con, f"CREATE OR REPLACE TABLE {self.q(*location)} AS {select_sql}")
+        return location, int(rows)
+
     def prepare_build_area(self, con: SQLBackend, target_schema: str) -> None:
         self.ensure_schema(con, target_schema)
+        attached = {r[0] for r in self.sql(con, "SELECT database_name FROM duckdb_databases()")}
+        if SCRATCH_CATALOG not in attached:
+            self.sql(con, f"ATTACH ':memory:' AS {self.q(SCRATCH_CATALOG)}")
         self.drop_build_area(con, target_schema)
 
     def drop_build_area(self, con: SQLBackend, target_schema: str) -> None:
         for table in sorted(self.list_tables(con, target_schema)):
             if table.startswith(BUILD_PREFIX):
                 self.sql(con, f"DROP TABLE IF EXISTS {self.q(target_schema, table)}")
+        scratch = self.sql(
+            con,
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = "  # none: not attached
+            f"{_literal(SCRATCH_CATALOG)} AND starts_with(table_name, "
+            f"{_literal(target_schema + BUILD_PREFIX)})",
+        )
+        for (table,) in scratch:
+            self.sql(con, f"DROP TABLE IF EXISTS {self.q(SCRATCH_CATALOG, 'main', table)}")
 
     def publish(
         self,
@@ -464,6 +496,18 @@ class Postgres(Dialect):
             # and saved 0.2 s in the models built on top (better join plans for int_cart_value,
             # int_check_order and mart_cart_value). Autovacuum analyzes the new tables soon after.
             return int(cur.rowcount)
+
+    # UNLOGGED: an increment's working tables are never published, so they need no WAL (a
+    # crash empties them, and a crashed run starts again from its build area's removal).
+    def scratch_table_as(
+        self, con: SQLBackend, target_schema: str, name: str, select_sql: str
+    ) -> tuple[tuple[str, ...], int]:
+        location = (self.build_schema(target_schema), name)
+        quoted = self.q(*location)
+        with con.con.transaction(), con.con.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {quoted}")
+            cur.execute(f"CREATE UNLOGGED TABLE {quoted} AS {select_sql}")
+            return location, int(cur.rowcount)
 
     @staticmethod
     def build_schema(target_schema: str) -> str:

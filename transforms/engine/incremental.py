@@ -68,7 +68,12 @@ def fingerprint(project: Project, name: str, dialect: str) -> str:
     of them makes the next run build the model fully."""
     model = project.models[name]
     sql = compile_sql(
-        project, name, dialect=dialect, source_schema="__source__", target_schema="__target__"
+        project,
+        name,
+        dialect=dialect,
+        source_schema="__source__",
+        target_schema="__target__",
+        pretty=False,  # a quarter of the time, for the same statement
     )
     digest = hashlib.sha256()
     for part in (STATE_VERSION, sql, repr(model.incremental), *_contract(model.contract)):
@@ -121,7 +126,14 @@ def plan(
     published: set[str],
     full_refresh: bool,
 ) -> dict[str, Mode]:
-    """Each selected model's mode, in build order (a build may still turn one full)."""
+    """Each selected model's mode, in build order (a build may still turn one full).
+
+    The reasons are short, for a line per model on a terminal: ``first run`` (no state kept
+    for it), ``--full-refresh``, ``not incremental`` (no declaration), ``table missing``,
+    ``code changed`` (its fingerprint: compiled SQL, contract, declaration), ``behind its
+    inputs`` (a ``--select`` run rebuilt one of them without it), ``<source> not
+    fingerprinted``, ``reads <model> (full)``, and from a build ``<n> % of <source> changed``.
+    """
     modes: dict[str, Mode] = {}
     for name in names:
         model = project.models[name]
@@ -131,17 +143,17 @@ def plan(
         if full_refresh:
             modes[name] = full("--full-refresh")
         elif model.incremental is None:
-            modes[name] = full("not declared incremental")
+            modes[name] = full("not incremental")
         elif known is None:
-            modes[name] = full("no incremental state yet (first run)")
+            modes[name] = full("first run")
         elif name not in published:
-            modes[name] = full("its published table is missing")
+            modes[name] = full("table missing")
         elif known.fingerprint != fingerprints[name]:
-            modes[name] = full("its code or contract changed")
+            modes[name] = full("code changed")
         elif not known.synced:
-            modes[name] = full("behind its inputs (a --select run rebuilt one of them)")
+            modes[name] = full("behind its inputs")
         elif missing := [s for s in sources if s not in state.sources]:
-            modes[name] = full(f"no fingerprint of source {missing[0]} yet")
+            modes[name] = full(f"{missing[0]} not fingerprinted")
         elif fuller:
             modes[name] = full(reads_full(fuller[0]))
         else:
@@ -150,7 +162,7 @@ def plan(
 
 
 def reads_full(upstream: str) -> str:
-    return f"reads {upstream}, which builds fully"
+    return f"reads {upstream} (full)"
 
 
 # --- the build area ------------------------------------------------------------------------------
@@ -163,26 +175,22 @@ class Area:
     dialect: Dialect
     target_schema: str
 
-    def location(self, name: str) -> tuple[str, str]:
-        return self.dialect.build_location(self.target_schema, name)
-
     def create(
         self, con: SQLBackend, name: str, expr: ibis.Table, schema: ibis.Schema | None = None
     ) -> tuple[ibis.Table, int]:
-        """``expr`` as a build-area table (typed ``schema``, default the expression's): the
+        """``expr`` as a working table (typed ``schema``, default the expression's): the
         table and its row count."""
-        database, table = self.location(name)
-        rows = self.dialect.create_table_as(con, database, table, self.dialect.to_sql(expr))
-        return ibis.table(schema or expr.schema(), name=table, database=database), rows
+        return self.sql_table(con, name, self.dialect.to_sql(expr), schema or expr.schema())
 
     def sql_table(
         self, con: SQLBackend, name: str, select_sql: str, schema: ibis.Schema
     ) -> tuple[ibis.Table, int]:
-        """A build-area table from a SELECT statement: the table (typed ``schema``) and its
+        """A working table from a SELECT statement: the table (typed ``schema``) and its
         row count."""
-        database, table = self.location(name)
-        rows = self.dialect.create_table_as(con, database, table, select_sql)
-        return ibis.table(schema, name=table, database=database), rows
+        where, rows = self.dialect.scratch_table_as(con, self.target_schema, name, select_sql)
+        *namespace, table = where
+        catalog = namespace[0] if len(namespace) > 1 else None
+        return ibis.table(schema, name=table, catalog=catalog, database=namespace[-1]), rows
 
     def query(self, con: SQLBackend, expr: ibis.Table) -> list[dict[str, Any]]:
         rows = self.dialect.sql(con, self.dialect.to_sql(expr))
@@ -213,7 +221,7 @@ class SourceChange:
     shift: int  # buckets of 2**shift ids
     rows: int
     checksum: Decimal
-    buckets: tuple[str, str] | None  # build-area table of every bucket (None: unchanged)
+    buckets: tuple[str, ...] | None  # build-area table of every bucket (None: unchanged)
     changed: ibis.Table | None  # build-area table of the changed buckets (column KEY); None: all
     has_null: bool = False  # rows with a NULL id changed too
     changed_rows: int = 0  # rows of the source in the changed buckets
@@ -402,9 +410,10 @@ class Delta:
         ]
 
 
-def location(table: ibis.Table) -> tuple[str, str]:
+def location(table: ibis.Table) -> tuple[str, ...]:
+    """(catalog,) schema and name of a physical table."""
     op = table.op()
-    return op.namespace.database, op.name
+    return (*(p for p in (op.namespace.catalog, op.namespace.database) if p), op.name)
 
 
 Versions = Callable[[str], ibis.Table]  # name → the table a reader sees in this run

@@ -324,9 +324,10 @@ class Session:
         contract = self.project.models[name].contract
         if delta.new is not None:
             op = delta.new.op()
-            problems = schema_problems(
-                contract, con.get_schema(op.name, database=op.namespace.database)
+            actual = con.get_schema(
+                op.name, catalog=op.namespace.catalog, database=op.namespace.database
             )
+            problems = schema_problems(contract, actual)
             if problems:
                 return [CheckResult(name, "schema: " + "; ".join(problems), "error", 1)]
         previous = {c: s for (m, c), s in builds.state.checks.items() if m == name}

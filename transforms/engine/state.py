@@ -172,8 +172,8 @@ class Writer:
         shift: int,
         rows: int,
         checksum: Decimal,
-        fingerprint: tuple[str, str],
-        buckets: tuple[str, str] | None = None,
+        fingerprint: tuple[str, ...],
+        buckets: tuple[str, ...] | None = None,
     ) -> None:
         """A source as fingerprinted by this run; its buckets from the build-area table
         ``fingerprint`` (schema, table) — only those listed in ``buckets`` (a table of
