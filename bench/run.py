@@ -18,16 +18,18 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date
 from fnmatch import fnmatch
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from examples.generate import generate, load
+from examples.generate import Clock, advance, generate, load
 from transforms.engine.compile import compile_sql
 from transforms.engine.dialects import Dialect
 from transforms.engine.target import Target
@@ -56,7 +58,14 @@ AIMS: dict[str, float] = {
     # SQL alone, timed in the same minutes, judge the run whatever the machine's speed that day.
     "duckdb scale 1: transforms run ÷ models' SQL alone ×": 3.0 / 1.5,
     "postgres scale 1: transforms run ÷ models' SQL alone ×": 9.0 / 6.0,
+    # Incremental runs (issue 14), at scale 10: a day's changes ≤ 0.10 × a full refresh of the
+    # same data, no change at all ≤ 0.03 ×, timed in the same minutes; identical outputs.
+    "* scale 10: incremental run, a day ÷ full refresh ×": 0.10,
+    "* scale 10: incremental run, no change ÷ full refresh ×": 0.03,
+    "* incremental run, tables unlike a full refresh": 0,
 }
+# The shop of the incremental figures: as of the day before the end, then the last day.
+DAY_BEFORE, LAST_DAY = date(2026, 11, 21), date(2026, 11, 22)
 CALIBRATION = "machine: pure-Python loop (calibration)"
 
 
@@ -232,6 +241,90 @@ def bench_engine(
                 )
 
 
+def bench_incremental(
+    engine: str, url: str, scale: float, repeat: int, figures: Figures, threads: int | None
+) -> None:
+    """The shop as of the day before the end, built whole; the last day applied in place;
+    then, timed, the incremental run, a run with no change, and a full refresh of the same
+    data into a second schema — each a `transforms run` process — and the two outputs compared.
+    """
+    label = f"{engine} scale {scale:g}"
+    console.print(f"[bold]{label}: incremental[/]")
+    dialect = Dialect.for_target(Target.parse(url))
+    flags = ["--target", url, *(["--threads", str(threads)] if threads else [])]
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "run.json"
+
+        def run(*extra: str) -> tuple[float, dict[str, Any]]:
+            command = [sys.executable, "-m", "transforms", "run", *flags, *extra]
+            seconds, _ = run_process([*command, "--report-json", str(report)])
+            return seconds, json.loads(report.read_text())
+
+        for _ in range(repeat):
+            con = dialect.connect()
+            for schema in ("analytics", "analytics_meta", "refresh", "refresh_meta"):
+                dialect.sql(con, f"DROP SCHEMA IF EXISTS {dialect.q(schema)} CASCADE")
+            tables = generate(scale=scale, as_of=DAY_BEFORE)
+            load(
+                con, dialect, "public", tables, replace=True, clock=Clock.of(scale, 42, DAY_BEFORE)
+            )
+            del tables
+            if engine == "postgres":
+                dialect.sql(con, "VACUUM (ANALYZE)")  # as a production source database is
+            con.disconnect()
+            run()  # the day before: every model built whole, the incremental state kept
+            con = dialect.connect()
+            t0 = time.perf_counter()
+            advance(con, dialect, "public", LAST_DAY)
+            figures.add(f"{label}: advance the shop by the last day", time.perf_counter() - t0)
+            con.disconnect()
+            day, day_report = run()
+            same, same_report = run()
+            full, full_report = run("--target-schema", "refresh", "--full-refresh")
+            for name, seconds, result in (
+                ("a day", day, day_report),
+                ("no change", same, same_report),
+            ):
+                figures.add(f"{label}: incremental run, {name} (process)", seconds)
+                figures.add(f"{label}: incremental run, {name} ÷ full refresh ×", seconds / full)
+                inside = result["seconds"] / full_report["seconds"]
+                figures.add(f"{label}: incremental run, {name} ÷ full refresh, in-run ×", inside)
+            figures.add(f"{label}: full refresh of the same data (process)", full)
+            modes = [b["mode"] for b in day_report["builds"]]
+            figures.add(f"{label}: incremental run, a day: models built whole", modes.count("full"))
+            con = dialect.connect()
+            figures.add(
+                f"{label}: incremental run, tables unlike a full refresh",
+                len(differing_tables(con, dialect, "analytics", "refresh")),
+            )
+            con.disconnect()
+
+
+def differing_tables(con: Any, dialect: Dialect, a: str, b: str) -> list[str]:
+    """The models whose tables in schemas ``a`` and ``b`` differ, as multisets of rows (floats
+    compared to 6 decimals), counted in the database."""
+    project = webshop()
+    differ = []
+    for name in project.order:
+        schema = project.models[name].contract.ibis_schema()
+        cols = ", ".join(
+            f"CAST({dialect.q(c)} AS DECIMAL(38, 6))" if t.is_floating() else dialect.q(c)
+            for c, t in schema.items()
+        )
+        left, right = dialect.q(a, name), dialect.q(b, name)
+        [(n,)] = dialect.sql(
+            con,
+            f"SELECT count(*) FROM ((SELECT {cols} FROM {left} EXCEPT ALL SELECT {cols} FROM "
+            f"{right}) UNION ALL (SELECT {cols} FROM {right} EXCEPT ALL SELECT {cols} FROM "
+            f"{left})) AS d",
+        )
+        if n:
+            differ.append(name)
+    if differ:
+        console.print(f"[red]tables unlike a full refresh: {', '.join(differ)}[/]")
+    return differ
+
+
 REFERENCE_SCHEMA = "bench_reference"
 
 
@@ -330,6 +423,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=["duckdb", "postgres"], action="append")
     parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
     parser.add_argument(
+        "--skip-incremental",
+        action="store_true",
+        help="do not time incremental runs (at scales 1 and 10)",
+    )
+    parser.add_argument(
         "--threads", type=int, help="transforms run --threads (default: the command's default)"
     )
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
@@ -341,22 +439,20 @@ def main(argv: list[str] | None = None) -> int:
     calibrate(figures)
     for scale in scales:
         for engine in engines:
-            if engine == "duckdb":
-                with tempfile.TemporaryDirectory() as tmp:
-                    bench_engine(
-                        engine,
-                        f"duckdb://{tmp}/bench.duckdb",
-                        scale,
-                        args.repeat,
-                        figures,
-                        args.threads,
-                    )
-            else:
-                url, drop = pg_database()
-                try:
-                    bench_engine(engine, url, scale, args.repeat, figures, args.threads)
-                finally:
-                    drop()
+            benches = [bench_engine]
+            if scale >= 1 and not args.skip_incremental:
+                benches.append(bench_incremental)
+            for bench in benches:
+                if engine == "duckdb":
+                    with tempfile.TemporaryDirectory() as tmp:
+                        url = f"duckdb://{tmp}/bench.duckdb"
+                        bench(engine, url, scale, args.repeat, figures, args.threads)
+                else:
+                    url, drop = pg_database()
+                    try:
+                        bench(engine, url, scale, args.repeat, figures, args.threads)
+                    finally:
+                        drop()
     bench_cli(args.repeat, figures)
     if not args.skip_tests:
         bench_tests(args.repeat, figures)
@@ -367,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     aims = {}
     for name, s in summary.items():
-        unit = "" if name.endswith(("MiB", "%", "×")) else " s"
+        unit = "" if name.endswith(("MiB", "%", "×", "whole", "refresh")) else " s"
         aim = aim_of(name)
         shown = ""
         if aim is not None:
