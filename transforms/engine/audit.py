@@ -158,14 +158,26 @@ def _unique(
     # No duplicate before: any now involves a new row, with a twin among the new rows or the
     # kept ones. Usually neither: a screen of the new rows and a count of the kept rows that
     # share a value with one (a scan of the key columns alone) tell; else count them exactly.
-    values = delta.new.select(*columns)
-    kept = delta.kept()
-    twins = kept.semi_join(values, columns)
-    alone = counts.distinct(check, "new") and not query(twins.aggregate(n=twins.count()))[0]["n"]
+    alone = counts.distinct(check, "new") and not query(_twins(delta, columns))[0]["n"]
     if alone:
         return 0, []
-    sharing = delta.version().semi_join(values.distinct(), columns)
+    sharing = delta.version().semi_join(delta.new.select(*columns).distinct(), columns)
     return _counted(check.violations(sharing), query)
+
+
+def _twins(delta: Delta, columns: list[str]) -> ibis.Table:
+    """The count of kept rows that share the values of ``columns`` with a new row (``n``).
+
+    Written with IN rather than a semi-join: DuckDB otherwise hashes the big table (int_session
+    at scale 10: 0.45 s, against 0.1 s).
+    """
+    assert delta.new is not None
+    kept = delta.kept()
+    if len(columns) == 1:
+        twins = kept.filter(kept[columns[0]].isin(delta.new[columns[0]]))
+    else:
+        twins = kept.semi_join(delta.new.select(*columns), columns)
+    return twins.aggregate(n=twins.count())
 
 
 def _reference(
