@@ -47,10 +47,15 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """The main job: example data into ./webshop.duckdb (once), then the whole pipeline."""
+    """The main job: example data into ./webshop.duckdb (once, as of the day before the end
+    of the data), the whole pipeline; then the shop's last day applied in place and an
+    incremental run of what it changed (the second time, both runs find nothing to do)."""
     session.install("-e", ".")
     target = os.environ.get("TRANSFORMS_TARGET", "duckdb://webshop.duckdb")
-    session.run("transforms", "generate", "--target", target, "--scale", "0.1", "--if-missing")
+    generate = ("transforms", "generate", "--target", target)
+    session.run(*generate, "--scale", "0.1", "--as-of", "2026-11-21", "--if-missing")
+    session.run("transforms", "run", "--target", target, *session.posargs)
+    session.run(*generate, "--advance-to", "2026-11-22")
     session.run("transforms", "run", "--target", target, *session.posargs)
 
 
