@@ -90,41 +90,21 @@ class Builds:
             mode = incremental.full(incremental.reads_full(fuller[0]))
         source = self._partitioning_source(name)
         change = None
-        if source is not None:
-            if mode.incremental:
-                self.dialect.for_increments(con)
-            change = self._fingerprint(source, con, mode.incremental)
-            if mode.incremental and change.changed_rows > incremental.FULL_SHARE * change.rows:
-                share = change.changed_rows / max(1, change.rows)
-                mode = incremental.full(f"{share:.0%} of {source} changed")
-                change = replace(change, changed=None)  # its buckets are stored whole
-            self.sources[source] = change
-        self.modes[name] = mode
         if mode.incremental:
-            self.dialect.for_increments(con)
-            delta = incremental.build(
-                self.area,
-                con,
-                model,
-                self.published(name),
-                self.state.models[name].rows,
-                self.version,
-                self.delta,
-                change,
-            )
-            self.deltas[name] = delta
-            self.rows[name] = delta.rows_after
-            return ModelBuild(
-                name,
-                model.layer,
-                delta.rows_after,
-                time.perf_counter() - started,
-                mode.name,
-                None,
-                delta.inserted,
-                delta.deleted,
-                delta.rows_before - delta.deleted,
-            )
+            with self.dialect.for_increments(con):
+                if source is not None:
+                    change = self._fingerprint(source, con, compare=True)
+                    self.sources[source] = change
+                    if change.changed_rows > incremental.FULL_SHARE * change.rows:
+                        share = change.changed_rows / max(1, change.rows)
+                        mode = incremental.full(f"{share:.0%} of {source} changed")
+                        self.sources[source] = replace(change, changed=None)  # stored whole
+                if mode.incremental:
+                    self.modes[name] = mode
+                    return self._increment(name, con, change, started)
+        elif source is not None:
+            self.sources[source] = self._fingerprint(source, con, compare=False)
+        self.modes[name] = mode
         expr = model(**{d: self.version(d) for d in model.depends_on})
         schema, table = self.dialect.build_location(self.target_schema, name)
         rows = self.dialect.create_table_as(con, schema, table, self.dialect.to_sql(expr))
@@ -135,6 +115,34 @@ class Builds:
             name, model.layer, rows, time.perf_counter() - started, mode.name, mode.reason,
             rows, replaced, 0,
         )  # fmt: skip
+
+    def _increment(
+        self, name: str, con: SQLBackend, change: SourceChange | None, started: float
+    ) -> ModelBuild:
+        model = self.project.models[name]
+        delta = incremental.build(
+            self.area,
+            con,
+            model,
+            self.published(name),
+            self.state.models[name].rows,
+            self.version,
+            self.delta,
+            change,
+        )
+        self.deltas[name] = delta
+        self.rows[name] = delta.rows_after
+        return ModelBuild(
+            name,
+            model.layer,
+            delta.rows_after,
+            time.perf_counter() - started,
+            "incremental",
+            None,
+            delta.inserted,
+            delta.deleted,
+            delta.rows_before - delta.deleted,
+        )
 
     def _partitioning_source(self, name: str) -> str | None:
         """The source a model is declared incremental by (staging models), if any."""

@@ -162,9 +162,11 @@ class Dialect:
     def recover(self, con: SQLBackend) -> None:
         """Leave ``con`` ready for its next statement after a task on it failed."""
 
-    def for_increments(self, con: SQLBackend) -> None:
-        """Tune ``con`` for incremental builds: many statements that read big tables for few
-        rows (and write few)."""
+    @contextlib.contextmanager
+    def for_increments(self, con: SQLBackend) -> Iterator[None]:
+        """``con`` tuned, while the block runs, for an increment: statements that read big
+        tables for few rows (and write few)."""
+        yield
 
     def sql(self, con: SQLBackend, statement: str) -> list[tuple[Any, ...]]:
         """Run one raw statement and fetch its result (an unread DuckDB result breaks the next)."""
@@ -353,10 +355,9 @@ class DuckDB(Dialect):
 
     def prepare_build_area(self, con: SQLBackend, target_schema: str) -> None:
         self.ensure_schema(con, target_schema)
-        attached = {r[0] for r in self.sql(con, "SELECT database_name FROM duckdb_databases()")}
-        if SCRATCH_CATALOG not in attached:
-            self.sql(con, f"ATTACH ':memory:' AS {self.q(SCRATCH_CATALOG)}")
         self.drop_build_area(con, target_schema)
+        if SCRATCH_CATALOG not in self._attached(con):
+            self.sql(con, f"ATTACH ':memory:' AS {self.q(SCRATCH_CATALOG)}")
 
     def drop_build_area(self, con: SQLBackend, target_schema: str) -> None:
         for table in sorted(self.list_tables(con, target_schema)):
@@ -370,6 +371,13 @@ class DuckDB(Dialect):
         )
         for (table,) in scratch:
             self.sql(con, f"DROP TABLE IF EXISTS {self.q(SCRATCH_CATALOG, 'main', table)}")
+        catalog = _literal(SCRATCH_CATALOG)
+        tables = f"SELECT count(*) FROM duckdb_tables() WHERE database_name = {catalog}"
+        if SCRATCH_CATALOG in self._attached(con) and not self.sql(con, tables)[0][0]:
+            self.sql(con, f"DETACH {self.q(SCRATCH_CATALOG)}")  # the connection may be a caller's
+
+    def _attached(self, con: SQLBackend) -> set[str]:
+        return {r[0] for r in self.sql(con, "SELECT database_name FROM duckdb_databases()")}
 
     def publish(
         self,
@@ -469,9 +477,17 @@ class Postgres(Dialect):
         con.con.cancel_safe(timeout=5)
 
     # An increment reads big tables for few rows: there the parallel workers that a build
-    # turns off (above) halve the scans. Scale 10, a day's increment: 22 → 14 s.
-    def for_increments(self, con: SQLBackend) -> None:
+    # turns off (above) halve the scans. Scale 10, a day's increment: 22 → 14 s. The setting
+    # is put back: the connection may be a caller's.
+    @contextlib.contextmanager
+    def for_increments(self, con: SQLBackend) -> Iterator[None]:
+        [(before,)] = self.sql(con, "SHOW max_parallel_workers_per_gather")
         self.sql(con, "SET max_parallel_workers_per_gather = 2")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):  # a failed block leaves the connection to recover
+                self.sql(con, f"SET max_parallel_workers_per_gather = {int(before)}")
 
     def recover(self, con: SQLBackend) -> None:
         # A cancel that lands on the COMMIT of a transaction block fails the COMMIT itself,

@@ -332,7 +332,8 @@ class Session:
                 return [CheckResult(name, "schema: " + "; ".join(problems), "error", 1)]
         previous = {c: s for (m, c), s in builds.state.checks.items() if m == name}
         query = functools.partial(self._query, con=con)
-        return audit(name, contract, delta, previous, builds.parent, query)
+        with self.dialect.for_increments(con):
+            return audit(name, contract, delta, previous, builds.parent, query)
 
     def check(self, select: Sequence[str] | None = None) -> list[CheckResult]:
         """Check the contracts of the published tables, without building."""
