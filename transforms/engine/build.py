@@ -18,7 +18,7 @@ import ibis
 
 from transforms.engine import incremental
 from transforms.engine.audit import Parent
-from transforms.engine.checks import CheckResult
+from transforms.engine.checks import CheckResult, plan_checks
 from transforms.engine.dialects import Dialect
 from transforms.engine.graph import Project
 from transforms.engine.incremental import Area, Delta, Mode, SourceChange, location
@@ -165,7 +165,7 @@ class Builds:
             list(self.project.columns(source)),
             column,
             known,
-            self.state.buckets(source) if known is not None else None,
+            (self.state.schema, "source_buckets") if known is not None else None,
         )
 
     # --- publishing ------------------------------------------------------------------------------
@@ -203,6 +203,11 @@ class Builds:
             if reader not in self.selected and reader in self.state.models
         }
         state.unsync(sorted(behind))
+        # A relationship check of a model not in the run reads a model the run changed: its
+        # kept verdict no longer holds (the model itself is still what its inputs make it).
+        for model in self.project.order:
+            if model not in self.selected and model in self.state.models:
+                state.forget_checks(model, self._references_to(model, written))
         for source, change in self.sources.items():
             if change.unchanged:
                 continue
@@ -233,6 +238,12 @@ class Builds:
     ) -> bool:
         known = {c: (s.failing, s.sample) for (m, c), s in self.state.checks.items() if m == model}
         return known != {check: (failing, sample) for check, failing, sample in checks}
+
+    def _references_to(self, name: str, models: set[str]) -> list[str]:
+        """The relationship checks of model ``name`` that read one of ``models``."""
+        contract = self.project.models[name].contract
+        planned = plan_checks(contract, self.published)
+        return [c.name for c in planned if c.reference and c.reference[1].model in models]
 
     def _readers(self, name: str) -> list[str]:
         return [m for m in self.project.order if name in self.project.models[m].depends_on]

@@ -7,6 +7,7 @@ import graphlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 
 import ibis
 
@@ -22,6 +23,8 @@ class Project:
     sources: dict[str, type[Source]]
     models: dict[str, Model]
     order: list[str] = field(init=False)  # models in build order: layer by layer, then topological
+    # values derived from the models and kept for the project's life (their fingerprints)
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._check_names()

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.operations as ops
+import sqlglot.expressions as sge
 
 from contracts.base import Contract, RowCheck, TableCheck, Unique, UniqueKey
 from transforms.engine.compile import compile_sql
@@ -65,7 +66,15 @@ CHANGE = "__change"  # +1: a row of the new version; -1: a row of the published 
 
 def fingerprint(project: Project, name: str, dialect: str) -> str:
     """A digest of the model's compiled SQL, its contract and its declaration: a change of any
-    of them makes the next run build the model fully."""
+    of them makes the next run build the model fully. Kept with the project: compiling every
+    model costs 0.1-0.2 s, and a service runs one project many times."""
+    memo = project.memo.setdefault("fingerprints", {})
+    if (name, dialect) not in memo:
+        memo[(name, dialect)] = _fingerprint(project, name, dialect)
+    return str(memo[(name, dialect)])
+
+
+def _fingerprint(project: Project, name: str, dialect: str) -> str:
     model = project.models[name]
     sql = compile_sql(
         project,
@@ -238,13 +247,13 @@ def detect(
     columns: Sequence[str],
     key: str,
     known: SourceState | None,
-    stored: ibis.Table | None,
+    stored: tuple[str, ...] | None,
 ) -> SourceChange:
     """Fingerprint ``source`` (its contract's ``columns``) by buckets of its ``key``.
 
-    With a ``known`` state and its ``stored`` buckets, compare: first the whole table (one
-    scan, nothing written), then, if it differs, bucket by bucket. Without, fingerprint it
-    whole, for the next run.
+    With a ``known`` state and its ``stored`` buckets (the state's table), compare: first the
+    whole table (one scan, nothing written), then, if it differs, bucket by bucket. Without,
+    fingerprint it whole, for the next run.
     """
     name = source.op().name
     hashes = row_hash(source, columns)
@@ -262,33 +271,27 @@ def detect(
         rows=source.count(), checksum=checksum(hashes)
     )
     buckets, _ = area.create(con, f"{name}__source_buckets", grouped)
-    total = area.one(
-        con, buckets.aggregate(rows=buckets.rows.sum(), checksum=buckets.checksum.sum())
-    )
-    rows, sums = int(total["rows"] or 0), Decimal(total["checksum"] or 0)
+    q, sql = area.dialect.q, area.dialect.sql
+    mine = q(*location(buckets))
+    [(rows, sums)] = sql(con, f"SELECT sum({q('rows')}), sum({q('checksum')}) FROM {mine}")
+    rows, sums = int(rows or 0), Decimal(sums or 0)
     if known is None or stored is None:
         return SourceChange(name, shift, rows, sums, location(buckets), None)
-    old = stored.select(__bucket=stored.bucket, __rows=stored.rows, __checksum=stored.checksum)
-    pairs = buckets.outer_join(old, buckets.bucket == old.__bucket)
-    differ = pairs.filter(
-        pairs.bucket.isnull()
-        | pairs.__bucket.isnull()
-        | (pairs.rows != pairs.__rows)
-        | (pairs.checksum != pairs.__checksum)
-    )
-    changed, _ = area.create(
+    # the buckets whose count or checksum differ, or that exist on one side only (a bucket of
+    # NULL ids never matches: it is always changed)
+    b, r, c = q("bucket"), q("rows"), q("checksum")
+    kept = f"(SELECT {b}, {r}, {c} FROM {q(*stored)} WHERE {q('source')} = {_sql_text(name)})"
+    changed, _ = area.sql_table(
         con,
         f"{name}__changed_buckets",
-        differ.select(
-            **{KEY: ibis.coalesce(differ.bucket, differ.__bucket)},
-            __rows=differ.rows.fill_null(0),
-        ),
+        f"SELECT coalesce(n.{b}, o.{b}) AS {q(KEY)}, coalesce(n.{r}, 0) AS {q('__rows')} "
+        f"FROM {mine} AS n FULL OUTER JOIN {kept} AS o ON n.{b} = o.{b} "
+        f"WHERE n.{b} IS NULL OR o.{b} IS NULL OR n.{r} <> o.{r} OR n.{c} <> o.{c}",
+        ibis.schema({KEY: "int64", "__rows": "int64"}),
     )
-    counts = area.one(
+    [(changed_rows, nulls)] = sql(
         con,
-        changed.aggregate(
-            rows=changed.__rows.sum(), nulls=changed.count(where=changed[KEY].isnull())
-        ),
+        f"SELECT sum({q('__rows')}), count(*) - count({q(KEY)}) FROM {q(*location(changed))}",
     )
     return SourceChange(
         name,
@@ -297,9 +300,13 @@ def detect(
         sums,
         location(buckets),
         changed,
-        has_null=bool(counts["nulls"]),
-        changed_rows=int(counts["rows"] or 0),
+        has_null=bool(nulls),
+        changed_rows=int(changed_rows or 0),
     )
+
+
+def _sql_text(value: str) -> str:
+    return sge.Literal.string(value).sql()
 
 
 def bucket_shift(rows: int, lo: int | None, hi: int | None) -> int:
@@ -548,7 +555,9 @@ def _affected(
     decl = model.incremental
     assert decl is not None
     key_type = model.contract.ibis_schema()[decl.key]
-    pieces = []
+    q = area.dialect.q
+    cast = area.dialect.sql_type(key_type)
+    pieces = []  # SELECT statements of key values
     for dep in model.depends_on:
         upstream = delta_of(dep)
         if upstream is None or not upstream.changed:
@@ -558,17 +567,20 @@ def _affected(
             through = version(column.model)
             values = upstream.changed_values(column.input_column)
             hit = through.filter(through[column.column].isin(values[KEY]))
-            pieces.append(hit.select(**{KEY: hit[decl.column(column.model)].cast(key_type)}))
-        else:
-            changed = upstream.changed_values(column)
-            pieces.append(changed.select(**{KEY: changed[KEY].cast(key_type)}))
+            found = hit.select(**{KEY: hit[decl.column(column.model)].cast(key_type)})
+            pieces.append(area.dialect.to_sql(found))
+            continue
+        assert upstream.added is not None and upstream.removed is not None
+        for rows in (upstream.added, upstream.removed):
+            pieces.append(
+                f"SELECT CAST({q(column)} AS {cast}) AS {q(KEY)} FROM {q(*location(rows))}"
+            )
     if not pieces:
         return None
-    union = pieces[0].union(*pieces[1:]) if len(pieces) > 1 else pieces[0]
-    keys, rows = area.create(con, f"{model.name}__affected", union.distinct())
+    union = " UNION ".join(f"({p})" for p in pieces)  # UNION: each key once
+    keys, rows = area.sql_table(con, f"{model.name}__affected", union, ibis.schema({KEY: key_type}))
     if rows == 0:
         return None
-    q = area.dialect.q
     [(nonnull,)] = area.dialect.sql(con, f"SELECT count({q(KEY)}) FROM {q(*location(keys))}")
     return keys, int(nonnull) < rows
 

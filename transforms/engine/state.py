@@ -92,11 +92,6 @@ class State:
     sources: dict[str, SourceState] = field(default_factory=dict)
     checks: dict[tuple[str, str], CheckState] = field(default_factory=dict)
 
-    def buckets(self, source: str) -> ibis.Table:
-        """The stored buckets of ``source``: bucket, rows, checksum."""
-        t = table(self.schema, "source_buckets")
-        return t.filter(t.source == source).select("bucket", "rows", "checksum")
-
 
 def table(schema: str, name: str) -> ibis.Table:
     return ibis.table(TABLES[name], name=name, database=schema)
@@ -203,6 +198,16 @@ class Writer:
         values = [(model, check, failing, encode_sample(s)) for check, failing, s in results]
         if values:
             self._insert("check_state", values)
+
+    def forget_checks(self, model: str, checks: Sequence[str]) -> None:
+        """Drop the kept verdicts of ``checks`` of ``model`` (a table they read changed without
+        it being checked): the next run that builds the model incrementally checks them whole."""
+        if checks:
+            q = self.dialect.q
+            self.statements.append(
+                f"DELETE FROM {q(self.schema, 'check_state')} WHERE {q('model')} = "
+                f"{_literal(model)} AND {q('check')} IN ({_list(checks)})"
+            )
 
     def _delete(self, name: str, column: str, values: Sequence[str]) -> None:
         q = self.dialect.q
