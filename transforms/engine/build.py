@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from ibis.backends.sql import SQLBackend
 
 
+# Tables from this many rows get an index for increments where they are read by key.
+INDEX_MIN_ROWS = 1_000_000
+
+
 @dataclass
 class Builds:
     """The models of one run, their modes and their increments."""
@@ -108,6 +112,9 @@ class Builds:
         expr = model(**{d: self.version(d) for d in model.depends_on})
         schema, table = self.dialect.build_location(self.target_schema, name)
         rows = self.dialect.create_table_as(con, schema, table, self.dialect.to_sql(expr))
+        if rows >= INDEX_MIN_ROWS and self._read_by_key(name):
+            assert model.incremental is not None
+            self.dialect.index_for_increments(con, schema, table, model.incremental.key)
         self.rows[name] = rows
         before = self.state.models.get(name)
         replaced = 0 if name not in self.published_tables else before.rows if before else None
@@ -142,6 +149,20 @@ class Builds:
             delta.inserted,
             delta.deleted,
             delta.rows_before - delta.deleted,
+        )
+
+    def _read_by_key(self, name: str) -> bool:
+        """Do increments read the published rows of model ``name`` by its key? Its readers
+        restrict it by that key — but a staging model's readers mostly read the rows it just
+        recomputed (the same buckets), and its own old rows are found by bucket."""
+        model = self.project.models[name]
+        if model.incremental is None or self._partitioning_source(name) is not None:
+            return False
+        return any(
+            reader.incremental is not None
+            and reader.incremental.column(name) == model.incremental.key
+            for reader in self.project.models.values()
+            if name in reader.depends_on
         )
 
     def _partitioning_source(self, name: str) -> str | None:

@@ -211,6 +211,9 @@ class Dialect:
         (catalog and schema, then name) and its row count. Dropped with the build area."""
         raise NotImplementedError
 
+    def index_for_increments(self, con: SQLBackend, schema: str, table: str, column: str) -> None:
+        """Let increments find the rows of ``table`` by ``column`` without reading it all."""
+
     def prepare_build_area(self, con: SQLBackend, target_schema: str) -> None:
         """Create the private build area, dropping whatever a failed run left there."""
         raise NotImplementedError
@@ -524,6 +527,13 @@ class Postgres(Dialect):
             cur.execute(f"DROP TABLE IF EXISTS {quoted}")
             cur.execute(f"CREATE UNLOGGED TABLE {quoted} AS {select_sql}")
             return location, int(cur.rowcount)
+
+    # A btree on the key that increments read a big model by (int_session by customer): the
+    # published rows of a few thousand customers without a scan of 9M rows, for the increment's
+    # old rows, its readers' inputs and the delete that publishes it. Built with the table, it
+    # moves with it on publishing. DuckDB reads columns fast enough without.
+    def index_for_increments(self, con: SQLBackend, schema: str, table: str, column: str) -> None:
+        self.sql(con, f"CREATE INDEX ON {self.q(schema, table)} ({self.q(column)})")
 
     @staticmethod
     def build_schema(target_schema: str) -> str:

@@ -24,6 +24,7 @@ area: a failed run leaves the published tables and the state as they were.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -375,11 +376,24 @@ class Delta:
         """The table as this run will publish it."""
         return self.kept().union(self.new) if self.new is not None else self.published
 
+    def restricted(self, keep: Callable[[ibis.Table], ibis.Value]) -> ibis.Table:
+        """The rows of :meth:`version` for which ``keep`` holds, the condition put on each of
+        its parts: a subquery condition (``IN``) at the top of the published table's query is
+        one PostgreSQL joins with, through the key's index; on the union it is a filter run
+        for each of the published table's rows (int_session at scale 10: 1.3 → 0.1 s)."""
+        if self.new is None:
+            return self.published.filter(keep(self.published))
+        kept = self.kept()
+        return kept.filter(keep(kept)).union(self.new.filter(keep(self.new)))
+
     def kept(self) -> ibis.Table:
         """The published rows this run keeps as they are."""
         if self.keys is None:
             return self.published
-        return self.published.filter(self.outside(self.published[self.key]))
+        key = self.published[self.key]
+        if not self.nullable:  # the published table holds no NULL key (its not-null check)
+            return self.published.filter(~self.part(key).isin(self._values()))
+        return self.published.filter(self.outside(key))
 
     def changed_values(self, column: str) -> ibis.Table:
         """The values of ``column`` in the rows that changed, old and new (column ``KEY``)."""
@@ -458,15 +472,19 @@ def build(
     inputs = {}
     for dep in model.depends_on:
         column = decl.column(dep)
-        table = version(dep)
         if isinstance(column, Via):
-            inputs[dep] = table  # read whole: its changes reached the keys through `column`
+            inputs[dep] = version(dep)  # read whole: its changes reached the keys through it
             continue
         upstream = delta_of(dep)
         if _covers(area, con, upstream, column, delta):
             assert upstream is not None and upstream.new is not None
-            table = upstream.new  # every row of these keys was recomputed upstream already
-        inputs[dep] = table.filter(delta.member(table[column]))
+            new_rows = upstream.new  # every row of these keys was recomputed upstream already
+            inputs[dep] = new_rows.filter(delta.member(new_rows[column]))
+        elif upstream is not None:
+            inputs[dep] = upstream.restricted(functools.partial(_keyed, delta, column))
+        else:
+            table = version(dep)
+            inputs[dep] = table.filter(delta.member(table[column]))
     computed = model(**inputs)
     new, _ = area.create(
         con, f"{model.name}__new", computed.filter(delta.member(computed[decl.key])), declared
@@ -478,7 +496,11 @@ def build(
     old, _ = area.sql_table(
         con,
         f"{model.name}__old",
-        f"SELECT * FROM {published_sql} WHERE {_member_sql(area.dialect, delta, decl.key)}",
+        # the published table holds no NULL key if the contract forbids it (its not-null check)
+        f"SELECT * FROM {published_sql} WHERE "
+        + _member_sql(
+            area.dialect, delta if nullable else replace(delta, has_null=False), decl.key
+        ),
         declared,
     )
     new_sql, old_sql = q(*location(new)), q(*location(old))
@@ -535,6 +557,11 @@ def _less(
     )
 
 
+def _keyed(delta: Delta, column: str, table: ibis.Table) -> ibis.Value:
+    """``table``'s rows whose ``column`` holds one of ``delta``'s keys."""
+    return delta.member(table[column])
+
+
 def _member_sql(dialect: Dialect, delta: Delta, column: str) -> str:
     """:meth:`Delta.member` as SQL, for the build area's statements."""
     assert delta.keys is not None
@@ -564,9 +591,17 @@ def _affected(
             continue
         column = decl.column(dep)
         if isinstance(column, Via):
-            through = version(column.model)
-            values = upstream.changed_values(column.input_column)
-            hit = through.filter(through[column.column].isin(values[KEY]))
+            values = upstream.changed_values(column.input_column)[KEY]
+
+            def naming(t: ibis.Table, c: str = column.column, v: ibis.Value = values) -> ibis.Value:
+                return t[c].isin(v)
+
+            through = delta_of(column.model)
+            hit = (
+                through.restricted(naming)
+                if through is not None
+                else version(column.model).filter(naming)
+            )
             found = hit.select(**{KEY: hit[decl.column(column.model)].cast(key_type)})
             pieces.append(area.dialect.to_sql(found))
             continue
