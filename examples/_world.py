@@ -227,8 +227,10 @@ def simulate(sizes: Sizes, seed: int) -> World:
     # Whole seconds, as a web application stores them.
     created = created // US * US
     touched = piecewise(rng, n_ids, [0, 1, DAY, 300 * DAY], [40, 1, 59])
-    updated = np.minimum(created + touched // US * US, END - SECOND)
-    updated = np.maximum(updated, created)
+    updated = created + touched // US * US
+    # An update that would come after the end of the data has not happened yet: the row is as
+    # it was created (rather than all such updates piled up in the data's last second).
+    updated = np.where(updated > END - SECOND, created, updated)
 
     return World(
         sizes=sizes,
