@@ -218,6 +218,7 @@ def bench_engine(
                     "run",
                     "--target",
                     url,
+                    "--full-refresh",  # every model built whole each time (see bench_incremental)
                     "--report-json",
                     str(report),
                     *(["--threads", str(threads)] if threads else []),

@@ -249,6 +249,9 @@ def load_shop(ws: Workspace, **replace: pa.Table) -> None:
 def run(ws: Workspace, **kwargs: Any) -> transforms.RunResult:
     kwargs.setdefault("source_schema", ws.source_schema)
     kwargs.setdefault("target_schema", ws.target_schema)
+    # one model at a time: two test processes share two cores already (the random shops run
+    # increments two at a time, tests/test_parallel.py the rest of the scheduling)
+    kwargs.setdefault("threads", 1)
     return transforms.build(ws.con, **kwargs)
 
 
@@ -1165,13 +1168,13 @@ def test_random_shops_over_time_match_a_full_refresh(ws: Workspace, seed: int) -
          clock=Clock.of(PROPERTY_SCALE, seed, moment))  # fmt: skip
     if seed % 2:
         pad(ws)
-    assert run(ws).errors == []
+    assert run(ws, threads=2).errors == []
     changes = RandomChanges(ws, rng)
     for batch in range(1, 4):
         moment += timedelta(hours=rng.randint(1, 96))
         advance(ws.con, ws.dialect, ws.source_schema, moment)
         done = changes.apply(rng.randint(1, 4))
-        result = run(ws)
+        result = run(ws, threads=2)
         context = f"seed {seed}, batch {batch} (the shop advanced to {moment}, then {done})"
         assert_same_as_full_refresh(ws, result, context)
 

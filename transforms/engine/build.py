@@ -43,10 +43,10 @@ class Builds:
     target_schema: str
     selected: Sequence[str]
     modes: dict[str, Mode]
-    fingerprints: Mapping[str, str]
     state: State
     live_sources: Mapping[str, ibis.Schema]
     published_tables: set[str]
+    fingerprints: dict[str, str] = field(default_factory=dict)  # of the models built so far
     deltas: dict[str, Delta] = field(default_factory=dict)
     sources: dict[str, SourceChange] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
@@ -89,8 +89,13 @@ class Builds:
         started = time.perf_counter()
         model = self.project.models[name]
         mode = self.modes[name]
+        # on the worker's thread: compiling every model up front would hold up the first build
+        self.fingerprints[name] = incremental.fingerprint(self.project, name, self.dialect.name)
+        known = self.state.models.get(name)
         fuller = [d for d in model.depends_on if d in self.modes and not self.modes[d].incremental]
-        if mode.incremental and fuller:
+        if mode.incremental and known is not None and known.fingerprint != self.fingerprints[name]:
+            mode = incremental.full("code changed")
+        elif mode.incremental and fuller:
             mode = incremental.full(incremental.reads_full(fuller[0]))
         source = self._partitioning_source(name)
         change = None

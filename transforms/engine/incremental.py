@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -132,11 +132,12 @@ def plan(
     project: Project,
     names: Sequence[str],
     state: State,
-    fingerprints: Mapping[str, str],
     published: set[str],
     full_refresh: bool,
 ) -> dict[str, Mode]:
-    """Each selected model's mode, in build order (a build may still turn one full).
+    """Each selected model's mode, in build order, as far as the state tells: its build may
+    still turn it full (its fingerprint changed, it reads a model built whole, most of its
+    source changed).
 
     The reasons are short, for a line per model on a terminal: ``first run`` (no state kept
     for it), ``--full-refresh``, ``not incremental`` (no declaration), ``table missing``,
@@ -158,8 +159,6 @@ def plan(
             modes[name] = full("first run")
         elif name not in published:
             modes[name] = full("table missing")
-        elif known.fingerprint != fingerprints[name]:
-            modes[name] = full("code changed")
         elif not known.synced:
             modes[name] = full("behind its inputs")
         elif missing := [s for s in sources if s not in state.sources]:

@@ -172,19 +172,13 @@ class Session:
                     )
 
         known = state.load(self.con, self.dialect, self.target_schema)
-        fingerprints = {
-            n: incremental.fingerprint(self.project, n, self.dialect.name) for n in names
-        }
         builds = Builds(
             project=self.project,
             dialect=self.dialect,
             source_schema=self.source_schema,
             target_schema=self.target_schema,
             selected=names,
-            modes=incremental.plan(
-                self.project, names, known, fingerprints, published, full_refresh
-            ),
-            fingerprints=fingerprints,
+            modes=incremental.plan(self.project, names, known, published, full_refresh),
             state=known,
             live_sources=live_sources,
             published_tables=published,
