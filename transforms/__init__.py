@@ -8,6 +8,8 @@ Library API (see :mod:`transforms.api`)::
     run = transforms.last_run("duckdb://webshop.duckdb")   # the run log: LoggedRun | None
     expr = transforms.expression("mart_sales", {"orders": ..., "orderitem": ...})
     sql = transforms.compile_sql("stg_orders", dialect="postgres")  # offline
+    transforms.load_parquet("extract/", "duckdb://webshop.duckdb")  # raw tables from Parquet
+    transforms.export_parquet("out/", "duckdb://webshop.duckdb")  # published models to Parquet
     row = transforms.contract("mart_sales").model_validate(fetched_row)  # typed, validated
 
 Every function is safe to call from several threads, each with its own connection.
@@ -28,12 +30,15 @@ if TYPE_CHECKING:
         compile_sql,
         connect,
         contract,
+        export_parquet,
         expression,
         last_run,
+        load_parquet,
         session,
     )
     from transforms.engine.checks import CheckResult
     from transforms.engine.errors import ContractError, TransformsError
+    from transforms.engine.parquet import ExportedFile, ExportResult, LoadedTable, LoadResult
     from transforms.engine.reporter import Reporter
     from transforms.engine.results import ModelBuild, RunResult
 
@@ -49,7 +54,13 @@ _EXPORTS = {
     "LoggedRun": "transforms.api",
     "Reporter": "transforms.engine.reporter",
     "expression": "transforms.api",
+    "export_parquet": "transforms.api",
     "last_run": "transforms.api",
+    "load_parquet": "transforms.api",
+    "ExportedFile": "transforms.engine.parquet",
+    "ExportResult": "transforms.engine.parquet",
+    "LoadedTable": "transforms.engine.parquet",
+    "LoadResult": "transforms.engine.parquet",
     "session": "transforms.api",
     "CheckResult": "transforms.engine.checks",
     "ContractError": "transforms.engine.errors",
@@ -61,6 +72,10 @@ _EXPORTS = {
 __all__ = [
     "CheckResult",
     "ContractError",
+    "ExportResult",
+    "ExportedFile",
+    "LoadResult",
+    "LoadedTable",
     "LoggedCheck",
     "LoggedModel",
     "LoggedRun",
@@ -73,8 +88,10 @@ __all__ = [
     "compile_sql",
     "connect",
     "contract",
+    "export_parquet",
     "expression",
     "last_run",
+    "load_parquet",
     "session",
 ]
 

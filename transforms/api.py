@@ -14,6 +14,7 @@ Rows fetched from a published table validate against the model's contract class:
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TypedDict, cast
@@ -25,6 +26,7 @@ from transforms.engine.checks import CheckResult
 from transforms.engine.compile import compile_sql as _compile_sql
 from transforms.engine.dialects import Dialect
 from transforms.engine.errors import TransformsError
+from transforms.engine.parquet import ExportResult, LoadResult
 from transforms.engine.reporter import Reporter, SilentReporter
 from transforms.engine.results import RunResult
 from transforms.engine.runner import Session
@@ -43,8 +45,10 @@ __all__ = [
     "compile_sql",
     "connect",
     "contract",
+    "export_parquet",
     "expression",
     "last_run",
+    "load_parquet",
     "session",
 ]
 
@@ -258,3 +262,80 @@ def contract(model_name: str) -> type[Contract]:
     if model_name not in project.models:
         project.expression(model_name, {})  # raises, with a did-you-mean
     return project.models[model_name].contract
+
+
+def load_parquet(
+    directory: str | os.PathLike[str],
+    con_or_url: SQLBackend | str | None = None,
+    *,
+    source_schema: str = "public",
+) -> LoadResult:
+    """Replace the raw tables in ``source_schema`` with a Parquet extract in ``directory``.
+
+    The extract holds one file per source table, named after it (``customer.parquet``,
+    ``product.parquet``, ``orders.parquet``, ``orderitem.parquet``, ``events.parquet``; a
+    folder of part files under that name also serves). Every file's columns are checked
+    against the source contracts before anything is written, then each is streamed into the
+    database cast to the contract's types, and the five tables are replaced together in one
+    transaction. Columns the contracts do not declare are not loaded (``ignored_columns``).
+    A ``generator_clock`` table left there by ``transforms generate`` is dropped with them: the
+    tables are no longer the example shop it describes.
+
+    Raises :class:`TransformsError` for a missing directory, file or column, a type that does
+    not cast to the contract's, a value that does not fit it, or a file that is not Parquet;
+    the source tables are then unchanged.
+    """
+    from examples.generate import CLOCK_TABLE
+    from transforms.engine.parquet import load_extract
+
+    con, dialect = connect(con_or_url)
+    try:
+        drop_clock = f"DROP TABLE IF EXISTS {dialect.q(source_schema, CLOCK_TABLE)}"
+        return load_extract(
+            con,
+            dialect,
+            directory,
+            source_schema,
+            webshop().sources,
+            statements=[drop_clock],
+        )
+    finally:
+        if not _given(con_or_url):
+            con.disconnect()
+
+
+def export_parquet(
+    out: str | os.PathLike[str],
+    con_or_url: SQLBackend | str | None = None,
+    *,
+    select: Sequence[str] | None = None,
+    target_schema: str = "analytics",
+    lock_timeout: float = 60.0,
+) -> ExportResult:
+    """Write the published models as Parquet files in ``out``: ``<model>.parquet`` each.
+
+    ``select`` takes the CLI's patterns (as :func:`build`); all models by default. Each file
+    has the Arrow schema of the model's contract (decimals stay decimals, timestamps
+    timestamps) and is streamed from the database. An existing file of the same name is
+    replaced, and only once every selected model is written: a failed export leaves no half
+    file. Waits up to ``lock_timeout`` seconds for a run on the target to finish.
+
+    Raises :class:`TransformsError` when nothing (or not every selected model) is published,
+    or ``out`` cannot be written.
+    """
+    from transforms.engine.parquet import export_models
+
+    project = webshop()
+    names = project.select(select)
+    con, dialect = connect(con_or_url)
+    try:
+        contracts = {name: project.models[name].contract for name in names}
+        return export_models(con, dialect, out, target_schema, contracts, lock_timeout=lock_timeout)
+    finally:
+        if not _given(con_or_url):
+            con.disconnect()
+
+
+def _given(con_or_url: SQLBackend | str | None) -> bool:
+    """Was an open connection passed in (the caller's, left open), rather than a URL?"""
+    return not (con_or_url is None or isinstance(con_or_url, str))

@@ -1,4 +1,5 @@
-"""The ``transforms`` command: run, check, compile, list, generate. The only code that prints."""
+"""The ``transforms`` command: run, check, compile, list, generate, load, export. The only code
+that prints."""
 
 from __future__ import annotations
 
@@ -27,12 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show tracebacks of known errors")
 
-    where = argparse.ArgumentParser(add_help=False)
-    where.add_argument(
-        "--target",
-        help=f"database URL (duckdb://file.db, duckdb://, postgres://user@host:port/db); "
-        f"default ${ENV_VAR} or {DEFAULT_URL}",
+    target_help = (
+        f"database URL (duckdb://file.db, duckdb://, postgres://user@host:port/db); "
+        f"default ${ENV_VAR} or {DEFAULT_URL}"
     )
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--target", help=target_help)
     where.add_argument("--source-schema", default="public", help="schema of the raw tables")
     where.add_argument("--target-schema", default="analytics", help="schema of the models")
 
@@ -128,6 +129,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     docs.add_argument("--source-schema", default="public", help="schema of the raw tables")
     docs.add_argument("--target-schema", default="analytics", help="schema of the models")
+    load = sub.add_parser(
+        "load",
+        parents=[common],
+        help="replace the raw tables with a Parquet extract (customer.parquet, …), checked",
+    )
+    load.add_argument(
+        "directory",
+        type=Path,
+        metavar="DIR",
+        help="folder with customer, product, orders, orderitem and events .parquet",
+    )
+    load.add_argument("--target", help=target_help)
+    load.add_argument("--source-schema", default="public", help="schema of the raw tables")
+    export = sub.add_parser(
+        "export",
+        parents=[common, select],
+        help="write the published models as Parquet files, one per model",
+    )
+    export.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="output folder (created)"
+    )
+    export.add_argument("--target", help=target_help)
+    export.add_argument("--target-schema", default="analytics", help="schema of the models")
     sub.add_parser(
         "generate",
         add_help=False,
@@ -305,6 +329,40 @@ def cmd_docs(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
+def cmd_load(args: argparse.Namespace, out: Console) -> int:
+    from transforms.api import load_parquet
+
+    result = load_parquet(args.directory, args.target, source_schema=args.source_schema)
+    for t in result.tables:
+        ignored = f"  [dim]ignored: {', '.join(t.ignored_columns)}[/]" if t.ignored_columns else ""
+        out.print(f"  [green]✓[/] {t.name:<30} [cyan]{t.rows:>11,}[/] rows{ignored}")
+    out.print(
+        f"[green]Done:[/] loaded {len(result.tables)} tables, {sum(result.rows().values()):,} "
+        f"rows from {args.directory} into schema [bold]{result.schema}[/] "
+        f"in {result.seconds:.2f} s"
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, out: Console) -> int:
+    from transforms.api import export_parquet
+
+    result = export_parquet(
+        args.out, args.target, select=args.select, target_schema=args.target_schema
+    )
+    for f in result.files:
+        out.print(
+            f"  [green]✓[/] {f.path.name:<38} [cyan]{f.rows:>11,}[/] rows "
+            f"[dim]{f.bytes / 1e6:8.2f} MB[/]"
+        )
+    out.print(
+        f"[green]Done:[/] wrote {len(result.files)} Parquet files to {result.directory}/ "
+        f"in {result.seconds:.2f} s",
+        soft_wrap=True,
+    )
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run,
     "check": cmd_check,
@@ -312,4 +370,6 @@ COMMANDS = {
     "compile": cmd_compile,
     "list": cmd_list,
     "docs": cmd_docs,
+    "load": cmd_load,
+    "export": cmd_export,
 }

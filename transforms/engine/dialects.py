@@ -246,9 +246,16 @@ class Dialect:
 
     # loading
     def load_arrow(
-        self, con: SQLBackend, schema: str, table: str, data: pa.Table, *, replace: bool = False
+        self,
+        con: SQLBackend,
+        schema: str,
+        table: str,
+        data: pa.Table | pa.RecordBatchReader,
+        *,
+        replace: bool = False,
     ) -> None:
-        """Bulk-load an Arrow table as ``schema.table`` (created from the Arrow schema)."""
+        """Bulk-load an Arrow table, or a stream of record batches read once, as
+        ``schema.table`` (created from the Arrow schema)."""
         raise NotImplementedError
 
     @staticmethod
@@ -405,7 +412,13 @@ class DuckDB(Dialect):
             raise
 
     def load_arrow(
-        self, con: SQLBackend, schema: str, table: str, data: pa.Table, *, replace: bool = False
+        self,
+        con: SQLBackend,
+        schema: str,
+        table: str,
+        data: pa.Table | pa.RecordBatchReader,
+        *,
+        replace: bool = False,
     ) -> None:
         self.check_schema_name(con, schema)
         self.ensure_schema(con, schema)
@@ -587,7 +600,13 @@ class Postgres(Dialect):
                 self.sql(con, f"SELECT pg_advisory_unlock(hashtext({_literal(key)}))")
 
     def load_arrow(
-        self, con: SQLBackend, schema: str, table: str, data: pa.Table, *, replace: bool = False
+        self,
+        con: SQLBackend,
+        schema: str,
+        table: str,
+        data: pa.Table | pa.RecordBatchReader,
+        *,
+        replace: bool = False,
     ) -> None:
         columns = ", ".join(f"{self.q(f.name)} {self.sql_type(f.type)}" for f in data.schema)
         name = self.q(schema, table)
@@ -654,17 +673,22 @@ def _postgres_backend() -> type[SQLBackend]:
     return PostgresBackend
 
 
-def _copy_csv_chunks(data: pa.Table, rows_per_chunk: int = 200_000) -> Iterator[bytes]:
+def _copy_csv_chunks(
+    data: pa.Table | pa.RecordBatchReader, rows_per_chunk: int = 200_000
+) -> Iterator[bytes]:
     """Arrow → COPY's CSV format through pyarrow's writer (vectorised, no Python row loop).
 
     Strings are always quoted, so an empty string stays '' and an unquoted empty field is NULL.
+    A stream of batches is written as it comes, a batch at a time.
     """
     import io
 
+    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-    for batch in data.to_batches(max_chunksize=rows_per_chunk):
+    batches = data.to_batches(max_chunksize=rows_per_chunk) if isinstance(data, pa.Table) else data
+    for batch in batches:
         buf = io.BytesIO()
         pacsv.write_csv(batch, buf, options)
         yield buf.getvalue()
