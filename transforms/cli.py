@@ -339,7 +339,8 @@ def cmd_load(args: argparse.Namespace, out: Console) -> int:
     out.print(
         f"[green]Done:[/] loaded {len(result.tables)} tables, {sum(result.rows().values()):,} "
         f"rows from {args.directory} into schema [bold]{result.schema}[/] "
-        f"in {result.seconds:.2f} s"
+        f"in {result.seconds:.2f} s",
+        soft_wrap=True,
     )
     return 0
 
@@ -356,7 +357,8 @@ def cmd_export(args: argparse.Namespace, out: Console) -> int:
             f"[dim]{f.bytes / 1e6:8.2f} MB[/]"
         )
     out.print(
-        f"[green]Done:[/] wrote {len(result.files)} Parquet files to {result.directory}/ "
+        f"[green]Done:[/] wrote {len(result.files)} Parquet "
+        f"file{'s' if len(result.files) != 1 else ''} to {result.directory}/ "
         f"in {result.seconds:.2f} s",
         soft_wrap=True,
     )
