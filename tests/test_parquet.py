@@ -200,7 +200,8 @@ def test_load_casts_to_the_contract_types_and_replaces_the_tables(
     tables = sample_data.sources(2)
     orders = tables["orders"]
     # what other writers produce: narrower integers, zoned or nanosecond timestamps, a
-    # dictionary-encoded text column, a column of only NULLs, columns the contract lacks
+    # dictionary-encoded text column, a column of only NULLs, columns the contract lacks,
+    # a table in several files
     tables["orders"] = (
         orders.set_column(0, "id", orders["id"].cast(pa.int32()))
         .set_column(3, "created_at", orders["created_at"].cast(pa.timestamp("us", "UTC")))
@@ -208,15 +209,20 @@ def test_load_casts_to_the_contract_types_and_replaces_the_tables(
         .set_column(5, "updated_at", pa.nulls(orders.num_rows))
         .append_column("warehouse", pa.array(["north"] * orders.num_rows))
     )
-    tables["events"] = tables["events"].set_column(
-        5, "event_timestamp", tables["events"]["event_timestamp"].cast(pa.timestamp("ns"))
+    events = tables.pop("events")
+    events = events.set_column(
+        5, "event_timestamp", events["event_timestamp"].cast(pa.timestamp("ns"))
     )
+    extract = write_extract(tmp_path / "x", tables)
+    # a folder of part files under the table's name, as Spark writes one
+    (extract / "events.parquet").mkdir()
+    pq.write_table(events.slice(0, 4), extract / "events.parquet" / "part-00000.parquet")
+    pq.write_table(events.slice(4), extract / "events.parquet" / "part-00001.parquet")
+    (extract / "events.parquet" / "_SUCCESS").write_text("")
     for name, table in sample_data.sources(1).items():
         ws.load(name, table)
     ws.load(CLOCK_TABLE, Clock.of(0.01).to_arrow())
-    result = transforms.load_parquet(
-        write_extract(tmp_path / "x", tables), ws.con, source_schema=ws.source_schema
-    )
+    result = transforms.load_parquet(extract, ws.con, source_schema=ws.source_schema)
     assert [t.name for t in result.tables] == list(SOURCES)
     assert {t.name: t.ignored_columns for t in result.tables}["orders"] == ("warehouse",)
     assert result.rows()["orders"] == 4  # version 2: one order more than what it replaced
