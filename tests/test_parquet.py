@@ -375,3 +375,11 @@ def test_cli_load_and_export_errors_are_one_red_line(
         assert err.startswith("error: "), err
         assert re.search(message, " ".join(err.split())), (args, err)
         assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.duckdb
+def test_a_bad_extract_is_refused_before_connecting(tmp_path: Path) -> None:
+    database = tmp_path / "never.duckdb"
+    with pytest.raises(transforms.TransformsError, match="does not exist"):
+        transforms.load_parquet(tmp_path / "nope", f"duckdb:///{database}")
+    assert not database.exists()

@@ -286,19 +286,13 @@ def load_parquet(
     the source tables are then unchanged.
     """
     from examples.generate import CLOCK_TABLE
-    from transforms.engine.parquet import load_extract
+    from transforms.engine.parquet import load_extract, open_extract
 
+    extract = open_extract(directory, webshop().sources)  # bad files: before connecting
     con, dialect = connect(con_or_url)
     try:
         drop_clock = f"DROP TABLE IF EXISTS {dialect.q(source_schema, CLOCK_TABLE)}"
-        return load_extract(
-            con,
-            dialect,
-            directory,
-            source_schema,
-            webshop().sources,
-            statements=[drop_clock],
-        )
+        return load_extract(con, dialect, extract, source_schema, statements=[drop_clock])
     finally:
         if not _given(con_or_url):
             con.disconnect()

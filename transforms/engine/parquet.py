@@ -2,11 +2,12 @@
 
 Both directions go through Arrow and the contracts, never through Python rows:
 
-- :func:`load_extract` reads one ``<source>.parquet`` per source contract (a file, or a folder
-  of part files as Spark writes them), checks every file's schema against its contract before
-  anything is written, streams each file in record batches cast to the contract's types by
-  pyarrow into the build area of the source schema (``Dialect.load_arrow``), and swaps the new
-  tables in with ``Dialect.publish``: all of them in one transaction, or none.
+- :func:`open_extract` opens one ``<source>.parquet`` per source contract (a file, or a folder
+  of part files as Spark writes them) and checks every file's schema against its contract
+  before anything is written; :func:`load_extract` streams each file in record batches, cast
+  to the contract's types by pyarrow, into the build area of the source schema
+  (``Dialect.load_arrow``), and swaps the new tables in with ``Dialect.publish``: all of them
+  in one transaction, or none.
 - :func:`export_models` streams each published model with Ibis (``to_pyarrow_batches``), cast
   to the Arrow schema derived from its contract, into ``<model>.parquet`` through
   ``pyarrow.parquet.ParquetWriter``; every file is written under a temporary name and renamed
@@ -43,12 +44,14 @@ __all__ = [
     "EXTENSION",
     "ExportResult",
     "ExportedFile",
+    "Extract",
     "LoadResult",
     "LoadedTable",
     "arrow_schema",
     "castable",
     "export_models",
     "load_extract",
+    "open_extract",
 ]
 
 # pyarrow is imported where it is used: `transforms run` imports this module and needs none
@@ -159,8 +162,24 @@ class _SourceFile:
     ignored: tuple[str, ...]
 
 
-def _open_extract(directory: Path, sources: Mapping[str, type[Contract]]) -> list[_SourceFile]:
-    """Every source's file, opened and its schema checked: nothing read beyond the footers."""
+@dataclass(frozen=True)
+class Extract:
+    """An extract's files, opened and checked against their contracts (:func:`open_extract`)."""
+
+    directory: Path
+    files: tuple[_SourceFile, ...]
+
+
+def open_extract(
+    directory: str | os.PathLike[str], sources: Mapping[str, type[Contract]]
+) -> Extract:
+    """Open the file of every source in ``directory`` and check its schema against the
+    source's contract: nothing is read beyond the files' footers, and no database is needed.
+
+    Raises :class:`TransformsError` for a missing directory, file or column, a type that does
+    not cast to the contract's, or a file that is not Parquet.
+    """
+    directory = Path(directory)
     import pyarrow as pa
     import pyarrow.dataset as ds
 
@@ -202,7 +221,7 @@ def _open_extract(directory: Path, sources: Mapping[str, type[Contract]]) -> lis
         declared = {c.name for c in contract.columns()}
         ignored = tuple(n for n in found.names if n not in declared)
         opened.append(_SourceFile(name, path, dataset, arrow_schema(contract), ignored))
-    return opened
+    return Extract(directory, tuple(opened))
 
 
 class _Stream:
@@ -243,24 +262,22 @@ class _Stream:
 def load_extract(
     con: SQLBackend,
     dialect: Dialect,
-    directory: str | os.PathLike[str],
+    extract: Extract,
     schema: str,
-    sources: Mapping[str, type[Contract]],
     *,
     statements: Sequence[str] = (),
 ) -> LoadResult:
-    """Replace the tables ``sources`` names in ``schema`` with the Parquet files of ``directory``.
+    """Replace the source tables in ``schema`` with the files of ``extract`` (:func:`open_extract`:
+    every file's schema is checked before anything is written).
 
-    Every file (``<name>.parquet``, one per source) is opened and its schema checked against
-    its contract first: a missing directory, file or column, a type that does not cast to the
-    contract's, or a file that is not Parquet raises :class:`TransformsError` before anything
-    is written. The files are then streamed in record batches, cast to the contract's types,
-    into the schema's build area, and published together, with ``statements``, in one
-    transaction: a failure (a value that does not fit its type) leaves the tables as they were.
-    Only the contract's columns are loaded, in its order; others are listed as ignored.
+    The files are streamed in record batches, cast to their contract's types, into the
+    schema's build area, and published together, with ``statements``, in one transaction: a
+    failure (a value that does not fit its type raises :class:`TransformsError`) leaves the
+    tables as they were. Only the contract's columns are loaded, in its order; the others are
+    listed as ignored.
     """
     started = time.perf_counter()
-    files = _open_extract(Path(directory), sources)
+    files = extract.files
     result = LoadResult(schema=schema)
     dialect.check_schema_name(con, schema)
     dialect.prepare_build_area(con, schema)
