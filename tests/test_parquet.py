@@ -281,7 +281,8 @@ def _bad_extracts(root: Path) -> dict[str, tuple[Path, str]]:
                 "value_out_of_range",
                 events=events.set_column(5, "event_timestamp", pa.array(late, pa.timestamp("ns"))),
             ),
-            r"events\.parquet: table events: .*would lose data",
+            r"events\.parquet: column events\.event_timestamp: Casting from timestamp\[ns\] "
+            r"to timestamp\[us\] would lose data: \d+: fix the file; nothing was loaded",
         ),
         "integer too big": (
             extract(
@@ -290,7 +291,8 @@ def _bad_extracts(root: Path) -> dict[str, tuple[Path, str]]:
                     3, "quantity", pa.array([1, 2, 3, 3_000_000_000], pa.int64())
                 ),
             ),
-            r"orderitem\.parquet: table orderitem: Integer value 3000000000 not in range",
+            r"orderitem\.parquet: column orderitem\.quantity: Integer value 3000000000 not in "
+            r"range",
         ),
     }
 

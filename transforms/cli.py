@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from transforms.engine.errors import TransformsError
@@ -187,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     except TransformsError as exc:
         if args.debug:
             err.print_exception()
-        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        # escaped: a message may hold brackets (an Arrow type, timestamp[us]) that are not markup
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         err.print("[bold red]interrupted:[/] nothing was published")
@@ -334,11 +336,15 @@ def cmd_load(args: argparse.Namespace, out: Console) -> int:
 
     result = load_parquet(args.directory, args.target, source_schema=args.source_schema)
     for t in result.tables:
-        ignored = f"  [dim]ignored: {', '.join(t.ignored_columns)}[/]" if t.ignored_columns else ""
+        ignored = (
+            f"  [dim]ignored: {escape(', '.join(t.ignored_columns))}[/]"
+            if t.ignored_columns
+            else ""
+        )
         out.print(f"  [green]✓[/] {t.name:<30} [cyan]{t.rows:>11,}[/] rows{ignored}")
     out.print(
         f"[green]Done:[/] loaded {len(result.tables)} tables, {sum(result.rows().values()):,} "
-        f"rows from {args.directory} into schema [bold]{result.schema}[/] "
+        f"rows from {escape(str(args.directory))} into schema [bold]{escape(result.schema)}[/] "
         f"in {result.seconds:.2f} s",
         soft_wrap=True,
     )
@@ -353,12 +359,12 @@ def cmd_export(args: argparse.Namespace, out: Console) -> int:
     )
     for f in result.files:
         out.print(
-            f"  [green]✓[/] {f.path.name:<38} [cyan]{f.rows:>11,}[/] rows "
+            f"  [green]✓[/] {escape(f.path.name):<38} [cyan]{f.rows:>11,}[/] rows "
             f"[dim]{f.bytes / 1e6:8.2f} MB[/]"
         )
     out.print(
         f"[green]Done:[/] wrote {len(result.files)} Parquet "
-        f"file{'s' if len(result.files) != 1 else ''} to {result.directory}/ "
+        f"file{'s' if len(result.files) != 1 else ''} to {escape(str(result.directory))}/ "
         f"in {result.seconds:.2f} s",
         soft_wrap=True,
     )

@@ -179,9 +179,10 @@ def open_extract(
     Raises :class:`TransformsError` for a missing directory, file or column, a type that does
     not cast to the contract's, or a file that is not Parquet.
     """
-    directory = Path(directory)
     import pyarrow as pa
     import pyarrow.dataset as ds
+
+    directory = Path(directory)
 
     expected = ", ".join(f"{name}{EXTENSION}" for name in sources)
     if not directory.is_dir():
@@ -227,8 +228,9 @@ def open_extract(
 class _Stream:
     """A file's record batches cast to its contract's types, counted as they pass.
 
-    A cast that fails (a value that does not fit) is kept as a clear error, then raised into
-    the loader, which fails whatever way its engine does; :meth:`failure` gives the clear one.
+    A cast that fails (a value that does not fit) is kept in ``error`` as a clear one-line
+    error naming the column, then raised into the engine's loader, which fails in its own
+    words: the caller raises ``error`` instead.
     """
 
     def __init__(self, source: _SourceFile) -> None:
@@ -248,15 +250,33 @@ class _Stream:
         try:
             scanner = source.dataset.scanner(columns=source.schema.names, batch_size=BATCH_ROWS)
             for batch in scanner.to_batches():
-                cast = batch.cast(source.schema, safe=True)
+                try:
+                    cast = batch.cast(source.schema, safe=True)
+                except (pa.ArrowInvalid, ValueError) as exc:
+                    raise self._failed(self._culprit(batch), exc) from exc
                 self.rows += cast.num_rows
                 yield cast
-        except (pa.ArrowException, OSError, ValueError) as exc:
-            self.error = TransformsError(
-                f"{source.path}: table {source.name}: {_first_line(exc)}: fix the values or "
-                "their type in the file; nothing was loaded"
-            )
-            raise self.error from exc
+        except TransformsError:
+            raise
+        except (pa.ArrowException, OSError) as exc:  # a file that cannot be read to its end
+            raise self._failed(f"table {source.name}", exc) from exc
+
+    def _failed(self, what: str, exc: BaseException) -> TransformsError:
+        self.error = TransformsError(
+            f"{self.source.path}: {what}: {_first_line(exc)}: fix the file; nothing was loaded"
+        )
+        return self.error
+
+    def _culprit(self, batch: pa.RecordBatch) -> str:
+        """The first column of ``batch`` whose values do not cast: a cast per column, not row."""
+        import pyarrow as pa
+
+        for i, target in enumerate(self.source.schema):
+            try:
+                batch.column(i).cast(target.type, safe=True)
+            except (pa.ArrowInvalid, ValueError):
+                return f"column {self.source.name}.{target.name}"
+        return f"table {self.source.name}"
 
 
 def load_extract(
