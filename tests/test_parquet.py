@@ -385,3 +385,20 @@ def test_a_bad_extract_is_refused_before_connecting(tmp_path: Path) -> None:
     with pytest.raises(transforms.TransformsError, match="does not exist"):
         transforms.load_parquet(tmp_path / "nope", f"duckdb:///{database}")
     assert not database.exists()
+
+
+@pytest.mark.duckdb
+def test_cli_process_exits_1_with_one_red_line(tmp_path: Path) -> None:
+    from tests.test_safety import cli
+
+    extract = write_extract(tmp_path / "extract", sample_data.sources(1))
+    (extract / "customer.parquet").write_text("not parquet")
+    target = f"duckdb:///{tmp_path}/shop.duckdb"
+    proc = cli("load", str(extract), "--target", target)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: ") and "customer.parquet is not a readable" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    proc = cli("export", "--out", str(tmp_path / "out"), "--target", target)
+    assert proc.returncode == 1
+    assert "nothing is published" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr

@@ -286,6 +286,7 @@ def load_extract(
     schema: str,
     *,
     statements: Sequence[str] = (),
+    lock_timeout: float = 60.0,
 ) -> LoadResult:
     """Replace the source tables in ``schema`` with the files of ``extract`` (:func:`open_extract`:
     every file's schema is checked before anything is written).
@@ -294,12 +295,22 @@ def load_extract(
     schema's build area, and published together, with ``statements``, in one transaction: a
     failure (a value that does not fit its type raises :class:`TransformsError`) leaves the
     tables as they were. Only the contract's columns are loaded, in its order; the others are
-    listed as ignored.
+    listed as ignored. Two loads into one schema take turns (the run lock, keyed on ``schema``:
+    each would drop the other's build area), waiting ``lock_timeout`` seconds at most.
     """
     started = time.perf_counter()
+    dialect.check_schema_name(con, schema)
+    with dialect.run_lock(con, schema, lock_timeout):
+        result = _load(con, dialect, extract, schema, statements)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _load(
+    con: SQLBackend, dialect: Dialect, extract: Extract, schema: str, statements: Sequence[str]
+) -> LoadResult:
     files = extract.files
     result = LoadResult(schema=schema)
-    dialect.check_schema_name(con, schema)
     dialect.prepare_build_area(con, schema)
     try:
         for source in files:
@@ -316,7 +327,6 @@ def load_extract(
     finally:
         with contextlib.suppress(Exception):
             dialect.drop_build_area(con, schema)
-    result.seconds = time.perf_counter() - started
     return result
 
 
