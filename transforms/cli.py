@@ -333,7 +333,13 @@ def cmd_docs(args: argparse.Namespace, out: Console) -> int:
 
 def cmd_load(args: argparse.Namespace, out: Console) -> int:
     from transforms.api import load_parquet
+    from transforms.engine.target import Target
 
+    out.print(
+        f"Loading {escape(str(args.directory))} into [bold]{Target.parse(args.target).display}[/] "
+        f"schema [bold]{escape(args.source_schema)}[/]",
+        soft_wrap=True,
+    )
     result = load_parquet(args.directory, args.target, source_schema=args.source_schema)
     for t in result.tables:
         ignored = (
@@ -344,8 +350,7 @@ def cmd_load(args: argparse.Namespace, out: Console) -> int:
         out.print(f"  [green]✓[/] {t.name:<30} [cyan]{t.rows:>11,}[/] rows{ignored}")
     out.print(
         f"[green]Done:[/] loaded {len(result.tables)} tables, {sum(result.rows().values()):,} "
-        f"rows from {escape(str(args.directory))} into schema [bold]{escape(result.schema)}[/] "
-        f"in {result.seconds:.2f} s",
+        f"rows in {result.seconds:.2f} s",
         soft_wrap=True,
     )
     return 0
@@ -353,7 +358,13 @@ def cmd_load(args: argparse.Namespace, out: Console) -> int:
 
 def cmd_export(args: argparse.Namespace, out: Console) -> int:
     from transforms.api import export_parquet
+    from transforms.engine.target import Target
 
+    out.print(
+        f"Exporting [bold]{Target.parse(args.target).display}[/] schema "
+        f"[bold]{escape(args.target_schema)}[/] to {escape(str(args.out))}/",
+        soft_wrap=True,
+    )
     result = export_parquet(
         args.out, args.target, select=args.select, target_schema=args.target_schema
     )
