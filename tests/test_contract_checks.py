@@ -148,7 +148,7 @@ def test_unique_integer_keys_dense_sparse_or_empty(
     failing: dict[str, int],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(dialects, "BITMAP_MIN_ROWS", 1)  # the bitmap's rules on small tables
+    monkeypatch.setattr(dialects.duckdb, "BITMAP_MIN_ROWS", 1)  # the bitmap's rules on small tables
     ws.load("ik", pa.table({"small": pa.array(small, pa.int32()), "sparse": pa.array(sparse)}))
     assert {k: v for k, v in _failing(_run(ws, "ik", IntKeys)).items() if "unique" in k} == failing
 
@@ -157,7 +157,7 @@ def test_unique_integer_keys_dense_sparse_or_empty(
 def test_distinct_counts_use_a_bitmap_only_for_big_tables_with_dense_integer_keys(
     ws: Workspace, min_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dialects, "BITMAP_MIN_ROWS", min_rows)
+    monkeypatch.setattr(dialects.duckdb, "BITMAP_MIN_ROWS", min_rows)
     ws.load("dk", {"dense": [3, 1, 2, 2], "sparse": [1, 2**40, 7, 7], "text": ["a", "b", "b", "c"]})
     t = ws.table("dk")
     counts = ws.dialect.distinct_counts(ws.con, t, ["dense", "sparse", "text"])
