@@ -66,6 +66,8 @@ class Dialect:
     """The engine-specific operations the runner needs."""
 
     name: ClassVar[str]
+    # Why every model is built whole on this engine (no incremental runs, no state), if so.
+    full_only: ClassVar[str | None] = None
 
     def __init__(self, target: Target) -> None:
         self.target = target
