@@ -254,6 +254,17 @@ def _connect_session(target: Target) -> Any:
     return session
 
 
+def _quiet_python_loggers() -> None:
+    """PySpark 4 logs every failed query on stderr (as JSON) before raising it: the error is
+    the exception's, which the runner reports; the CLI prints one line."""
+    try:
+        from pyspark.logger import PySparkLogger
+    except ImportError:  # PySpark 3.5 has no such loggers
+        return
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).disabled = True
+
+
 def spark_session(target: Target) -> Any:
     """The process's SparkSession for ``target`` (started on first use)."""
     _require_pyspark()
@@ -278,6 +289,7 @@ def spark_session(target: Target) -> Any:
                 raise TransformsError(
                     f"cannot start Spark for {target.display}: {_first_line(str(exc))}"
                 ) from None
+        _quiet_python_loggers()
         _sessions[key] = session
         return session
 
