@@ -274,18 +274,29 @@ def test_an_error_check_on_spark_publishes_nothing(ws: Workspace) -> None:
 
 
 # The steps below run in processes of their own: a local warehouse admits one process at a
-# time (its embedded catalog), so this test's warehouse is not the suite's.
-SNAPSHOT = """
+# time (its embedded catalog), so this test's warehouse is not the suite's. Each process runs
+# CLI commands (`transforms.cli.main`, its own output) and prints snapshots of the published
+# tables (every table of the target with its rows) as JSON lines, so that a JVM starts only
+# three times.
+STEPS = """
 import json, sys
+from transforms.cli import main
 from transforms.engine.dialects import Dialect
 from transforms.engine.target import Target
-d = Dialect.for_target(Target.parse(sys.argv[1]))
-con = d.connect()
-out = {}
-for t in sorted(d.list_tables(con, "analytics")):
-    rows = d.sql(con, f"SELECT * FROM {d.q('analytics', t)}")
-    out[t] = sorted(map(repr, rows))
-print(json.dumps(out))
+
+url, steps = sys.argv[1], sys.argv[2:]
+for step in steps:
+    if step == "snapshot":
+        d = Dialect.for_target(Target.parse(url))
+        con = d.connect()
+        tables = sorted(d.list_tables(con, "analytics"))
+        out = {t: sorted(map(repr, d.sql(con, f"SELECT * FROM {d.q('analytics', t)}")))
+               for t in tables}
+        print("SNAPSHOT " + json.dumps(out), flush=True)
+    else:
+        argv = step.split()
+        code = main([*argv[:1], "--target", url, *argv[1:]])
+        print(f"EXIT {argv[0]} {code}", flush=True)
 """
 
 KILL_MID_BUILD = """
@@ -308,12 +319,17 @@ transforms.build(sys.argv[1], select=["staging"], reporter=KillAfterThreeModels(
 
 def _process(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=600, env=env)
-    return proc
+    return subprocess.run(args, capture_output=True, text=True, timeout=600, env=env)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return _process(sys.executable, "-m", "transforms", *args)
+def _steps(url: str, *steps: str) -> tuple[list[str], list[dict[str, list[str]]], str]:
+    """Run ``steps`` in one process: its exit lines, its snapshots, and its stderr."""
+    proc = _process(sys.executable, "-c", STEPS, url, *steps)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    exits = [line for line in lines if line.startswith("EXIT ")]
+    snapshots = [json.loads(line[9:]) for line in lines if line.startswith("SNAPSHOT ")]
+    return exits, snapshots, proc.stderr
 
 
 @pytest.mark.slow
@@ -322,34 +338,37 @@ def test_generate_run_and_a_killed_run_on_a_spark_warehouse(
     engine: str, spark_url: str, tmp_path: Path
 ) -> None:
     url = f"spark://{tmp_path}/warehouse"
-    generated = _cli("generate", "--target", url, "--scale", "0.01")
-    assert generated.returncode == 0, generated.stderr
-    assert "loaded in" in generated.stdout
-    first = _cli("run", "--target", url, "--select", "staging")
-    assert first.returncode == 0, first.stderr
-    assert "published 5" in first.stdout
-    # nothing but the CLI's own lines: Spark's JVM logs stay quiet
-    noise = [
-        line
-        for line in first.stderr.splitlines()
-        if line.strip() and "incubator modules" not in line
-    ]
+    exits, [before], stderr = _steps(
+        url, "generate --scale 0.01", "run --select staging", "snapshot"
+    )
+    assert exits == ["EXIT generate 0", "EXIT run 0"]
+    # nothing but the CLI's own lines: Spark's JVM and PySpark's loggers stay quiet
+    noise = [line for line in stderr.splitlines() if "incubator modules" not in line]
     assert noise == []
-    before = json.loads(_process(sys.executable, "-c", SNAPSHOT, url).stdout)
-    assert "stg_events" in before
+    views = sorted(t for t in before if not t.startswith(spark_dialect.VERSION_PREFIX))
+    assert views == STAGING
+    assert len(before) == 2 * len(STAGING)  # a view and its version's table per model
+
     killed = _process(sys.executable, "-c", KILL_MID_BUILD, url)
     assert killed.returncode == -9, killed.stderr
-    after = json.loads(_process(sys.executable, "-c", SNAPSHOT, url).stdout)
-    live = {t: rows for t, rows in after.items() if not t.startswith("__v_")}
-    assert live == {t: rows for t, rows in before.items() if not t.startswith("__v_")}
-    assert len(after) > len(before)  # the killed run's tables are still there
-    again = _cli("run", "--target", url, "--select", "staging")
-    assert again.returncode == 0, again.stderr
-    final = json.loads(_process(sys.executable, "-c", SNAPSHOT, url).stdout)
-    views = sorted(t for t in before if not t.startswith("__v_"))
-    assert len(views) == 5
-    # the leftovers are gone: one version per model, behind its view
-    assert sorted(t for t in final if not t.startswith("__v_")) == views
+
+    exits, [after, final], _ = _steps(
+        url, "snapshot", "run --select staging", "snapshot", "check --select staging"
+    )
+    assert exits == ["EXIT run 0", "EXIT check 0"]
+    # the killed run changed nothing published; it left tables of its own in the build area
+    assert {t: after[t] for t in views} == {t: before[t] for t in views}
+    assert len(after) > len(before)
+    # the next run dropped them: one version per model again, behind its view
+    assert sorted(t for t in final if not t.startswith(spark_dialect.VERSION_PREFIX)) == views
     assert len(final) == len(before)
-    checked = _cli("check", "--target", url, "--select", "staging")
-    assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.slow
+@spark_only
+def test_a_second_process_on_a_warehouse_in_use_gets_one_line(ws: Workspace) -> None:
+    ws.load("t", {"x": pa.array([1], pa.int64())})  # this process's session holds the catalog
+    proc = _process(sys.executable, "-m", "transforms", "check", "--target", ws.url)
+    assert proc.returncode == 1
+    lines = [line for line in proc.stderr.splitlines() if "incubator modules" not in line]
+    assert len(lines) == 1 and "in use by another process" in lines[0], proc.stderr
