@@ -15,9 +15,9 @@ PYTHON = "3.11"
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """The whole suite on DuckDB and PostgreSQL (PostgreSQL tests skip locally without a server,
-    and fail under CI=true)."""
-    session.install("-e", ".[test]")
+    """The whole suite on DuckDB, PostgreSQL and Spark (PostgreSQL tests skip locally without a
+    server, Spark tests without Java; both fail under CI=true)."""
+    session.install("-e", ".[test,spark]")
     workers = os.environ.get("PYTEST_WORKERS", "2")
     session.run("pytest", "-n", workers, *session.posargs)
 

@@ -1,7 +1,11 @@
-"""One suite, two engines: every test that takes ``ws`` runs on DuckDB and on PostgreSQL.
+"""One suite, three engines: every test that takes ``ws`` runs on DuckDB and on PostgreSQL,
+and the models' tests (``every_engine``) on Spark too.
 
 PostgreSQL tests use a database created for this test session (dropped at the end) and
 fresh schemas per test. Without a reachable server they skip locally, but fail under CI=true.
+Spark tests share one local SparkSession per test process (a warehouse in a temporary
+directory; it takes seconds to start) and a database per test; without pyspark or Java they
+skip locally, and fail under CI=true.
 """
 
 from __future__ import annotations
@@ -20,10 +24,15 @@ from transforms.engine.dialects import Dialect
 from transforms.engine.target import Target
 
 PG_URL = os.environ.get("TRANSFORMS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+# Every engine: the models' own tests (staging, intermediate, marts, contract checks) run on
+# each. The engine's tests (increments, locking, parallel runs…) take the first two, which have
+# increments; Spark builds every model whole (docs/decisions.md, "Spark").
 ENGINES = [
     pytest.param("duckdb", marks=pytest.mark.duckdb, id="duckdb"),
     pytest.param("postgres", marks=pytest.mark.postgres, id="postgres"),
+    pytest.param("spark", marks=pytest.mark.spark, id="spark"),
 ]
+INCREMENTAL_ENGINES = ENGINES[:2]
 
 
 def _admin_connect(url: str) -> psycopg.Connection:
@@ -57,6 +66,25 @@ def pg_url() -> Iterator[str]:
     yield f"postgresql://{auth}@{base.host}:{base.port}/{name}"
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.close()
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: the tests of every engine must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def spark_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A local Spark warehouse private to this test process (one SparkSession, shared)."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        _unavailable("pyspark is not installed (pip install -e '.[test,spark]')")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        _unavailable("Spark needs Java, and there is none")
+    return f"spark://{tmp_path_factory.mktemp('spark')}"
 
 
 @dataclass
@@ -126,7 +154,18 @@ def _make_workspace(engine: str, url: str, tag: str) -> Workspace:
     )
 
 
-@pytest.fixture(params=ENGINES)
+def every_engine() -> Any:
+    """An ``engine`` fixture over every engine, Spark included: a module of the models' tests
+    sets ``engine = every_engine()``."""
+
+    @pytest.fixture(params=ENGINES)
+    def engine(request: pytest.FixtureRequest) -> str:
+        return str(request.param)
+
+    return engine
+
+
+@pytest.fixture(params=INCREMENTAL_ENGINES)
 def engine(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -136,6 +175,8 @@ def ws(engine: str, request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[W
     tag = uuid.uuid4().hex[:8]
     if engine == "duckdb":
         url = f"duckdb://{tmp_path}/ws.duckdb"
+    elif engine == "spark":
+        url = request.getfixturevalue("spark_url")
     else:
         url = request.getfixturevalue("pg_url")
     w = _make_workspace(engine, url, tag)
@@ -143,8 +184,9 @@ def ws(engine: str, request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[W
     try:
         yield w
     finally:
-        if engine == "postgres":
+        if engine in ("postgres", "spark"):
+            drop = "SCHEMA" if engine == "postgres" else "DATABASE"
             for schema in list(w.dialect.list_schemas(w.con)):
                 if schema.endswith(tag) or tag in schema:
-                    w.sql(f"DROP SCHEMA IF EXISTS {w.q(schema)} CASCADE")
+                    w.sql(f"DROP {drop} IF EXISTS {w.q(schema)} CASCADE")
         w.con.disconnect()

@@ -13,9 +13,10 @@ import ibis
 import pytest
 
 import transforms
-from tests.conftest import Workspace
+from tests.conftest import ENGINES, Workspace
 from tests.test_sources import load_sources
 from transforms.engine.compile import compile_all, compile_sql
+from transforms.engine.dialects import spark as spark_dialect
 from transforms.engine.errors import TransformsError
 from transforms.project import webshop
 
@@ -32,11 +33,13 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(ibis.postgres, "connect", refuse)
     monkeypatch.setattr(ibis.duckdb, "connect", refuse)
+    monkeypatch.setattr(spark_dialect, "spark_session", refuse)  # no Spark session, no JVM
 
 
 @pytest.mark.usefixtures("offline")
-@pytest.mark.parametrize("dialect", ["postgres", "duckdb"])
+@pytest.mark.parametrize("dialect", ["postgres", "duckdb", "spark"])
 def test_every_model_compiles_offline(tmp_path: Path, dialect: str) -> None:
+    quote = "`" if dialect == "spark" else '"'
     project = webshop()
     written = compile_all(project, tmp_path / "sql", dialect=dialect)
     assert written == [tmp_path / "sql" / f"{name}.sql" for name in project.order]
@@ -47,7 +50,7 @@ def test_every_model_compiles_offline(tmp_path: Path, dialect: str) -> None:
         model = project.models[path.stem]
         for dep in model.depends_on:
             schema = "public" if dep in project.sources else "analytics"
-            assert f'"{schema}"."{dep}"' in sql, (path.name, dep)
+            assert f"{quote}{schema}{quote}.{quote}{dep}{quote}" in sql, (path.name, dep)
 
 
 @pytest.mark.usefixtures("offline")
@@ -77,8 +80,10 @@ def test_compile_unknown_model_suggests_a_name() -> None:
     assert transforms.compile_sql("stg_orders", source_schema="s").startswith("SELECT")
 
 
+@pytest.mark.parametrize("engine", ENGINES, indirect=False)
 def test_compiled_sql_returns_the_built_rows(ws: Workspace, tmp_path: Path) -> None:
-    """Build everything, then run each compiled file on the same database: identical rows."""
+    """Build everything, then run each compiled file on the same database: identical rows
+    (on Spark too: `transforms compile --dialect spark`, run on local Spark)."""
     load_sources(ws)
     result = transforms.build(
         ws.con, source_schema=ws.source_schema, target_schema=ws.target_schema
@@ -88,7 +93,7 @@ def test_compiled_sql_returns_the_built_rows(ws: Workspace, tmp_path: Path) -> N
     paths = compile_all(
         project,
         tmp_path,
-        dialect=ws.dialect.name,
+        dialect={"pyspark": "spark"}.get(ws.dialect.name, ws.dialect.name),
         source_schema=ws.source_schema,
         target_schema=ws.target_schema,
     )

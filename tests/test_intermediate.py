@@ -28,10 +28,12 @@ from contracts.intermediate import (
     IntSessionBounds,
 )
 from contracts.staging import StgCustomer, StgEvents, StgOrderitem, StgOrders, StgProduct
-from tests.conftest import Workspace
+from tests.conftest import Workspace, every_engine
 from transforms import expression
 from transforms.engine.checks import run_checks, schema_problems
 from transforms.project import webshop
+
+engine = every_engine()  # DuckDB, PostgreSQL and Spark
 
 D = Decimal
 T = datetime.fromisoformat

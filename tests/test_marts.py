@@ -21,8 +21,10 @@ from contracts.intermediate import (
     IntOrderFulfillment,
 )
 from contracts.marts import MartCartValue, MartSales, OrderFulfillment
-from tests.conftest import Workspace
+from tests.conftest import Workspace, every_engine
 from tests.test_intermediate import arrow, assert_rows, by, failures, run
+
+engine = every_engine()  # DuckDB, PostgreSQL and Spark
 
 D = Decimal
 AT = date(2024, 1, 1)

@@ -1,8 +1,9 @@
-"""Whole-pipeline runs on generated data: DuckDB and PostgreSQL give identical tables."""
+"""Whole-pipeline runs on generated data: DuckDB, PostgreSQL and Spark give identical tables."""
 
 from __future__ import annotations
 
 import math
+import uuid
 from typing import Any
 
 import pytest
@@ -16,15 +17,19 @@ from transforms.project import webshop
 SCALE = 0.05
 
 
-def _build(url: str, tables: dict[str, Any], **kwargs: Any) -> tuple[Any, Dialect, Any]:
+def _build(
+    url: str, tables: dict[str, Any], source: str = "public", **kwargs: Any
+) -> tuple[Any, Dialect, Any]:
     dialect = Dialect.for_target(Target.parse(url))
     con = dialect.connect()
-    load(con, dialect, "public", tables, replace=True)
-    return transforms.build(con, **kwargs), dialect, con
+    load(con, dialect, source, tables, replace=True)
+    return transforms.build(con, source_schema=source, **kwargs), dialect, con
 
 
-def _rows(con: Any, dialect: Dialect, table: str) -> list[tuple[Any, ...]]:
-    rows = dialect.sql(con, f"SELECT * FROM {dialect.q('analytics', table)}")
+def _rows(
+    con: Any, dialect: Dialect, table: str, schema: str = "analytics"
+) -> list[tuple[Any, ...]]:
+    rows = dialect.sql(con, f"SELECT * FROM {dialect.q(schema, table)}")
     return sorted(rows, key=lambda r: tuple((v is None, str(v)) for v in r))
 
 
@@ -55,6 +60,43 @@ def test_duckdb_and_postgres_build_identical_tables(tmp_path: Any, pg_url: str) 
     finally:
         pg_dialect.sql(pg_con, "DROP SCHEMA IF EXISTS analytics CASCADE")
         pg_dialect.sql(pg_con, "DROP SCHEMA IF EXISTS analytics_meta CASCADE")
+        pg_con.disconnect()
+        duck_con.disconnect()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.spark
+def test_spark_builds_the_tables_duckdb_and_postgres_build(
+    tmp_path: Any, pg_url: str, spark_url: str
+) -> None:
+    tables = generate(scale=SCALE)
+    duck, duck_dialect, duck_con = _build(f"duckdb://{tmp_path}/parity.duckdb", tables)
+    pg, pg_dialect, pg_con = _build(pg_url, tables, target_schema="three")
+    tag = uuid.uuid4().hex[:8]
+    spark, spark_dialect, spark_con = _build(
+        spark_url, tables, source=f"src_{tag}", target_schema=f"an_{tag}"
+    )
+    try:
+        assert duck.errors == pg.errors == spark.errors == []
+        assert duck.rows() == pg.rows() == spark.rows()
+        checks = [{(c.model, c.check, c.failing) for c in r.checks} for r in (duck, pg, spark)]
+        assert checks[0] == checks[1] == checks[2]
+        for name in webshop().order:
+            assert duck.rows()[name] > 0, f"{name} is empty: the example data must feed it"
+            left = _rows(duck_con, duck_dialect, name)
+            for other in (
+                _rows(pg_con, pg_dialect, name, "three"),
+                _rows(spark_con, spark_dialect, name, f"an_{tag}"),
+            ):
+                assert len(left) == len(other), name
+                for a, b in zip(left, other, strict=True):
+                    assert all(_same(x, y) for x, y in zip(a, b, strict=True)), (name, a, b)
+    finally:
+        for schema in ("three", "three_meta"):
+            pg_dialect.sql(pg_con, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        for schema in (f"src_{tag}", f"an_{tag}", f"an_{tag}_meta"):
+            spark_dialect.sql(spark_con, f"DROP DATABASE IF EXISTS {schema} CASCADE")
         pg_con.disconnect()
         duck_con.disconnect()
 

@@ -14,8 +14,10 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from tests.conftest import PG_URL, Workspace, _admin_connect, _make_workspace
+from tests.conftest import PG_URL, Workspace, _admin_connect, _make_workspace, every_engine
 from transforms.engine.target import Target
+
+engine = every_engine()  # DuckDB, PostgreSQL and Spark
 
 T0 = datetime(2024, 3, 4, 9, 0, 0)
 T1 = datetime(2024, 3, 4, 10, 0, 0)

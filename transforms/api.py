@@ -94,17 +94,21 @@ class LoggedRun(TypedDict):
 def connect(con_or_url: SQLBackend | str | None = None) -> tuple[SQLBackend, Dialect]:
     """An Ibis connection and its dialect.
 
-    ``con_or_url`` is an open Ibis DuckDB or PostgreSQL connection (used as it is), a target
-    URL (``duckdb://file.db``, ``duckdb://``, ``postgres://user@host:port/db``: a new
-    connection), or ``None`` for ``$TRANSFORMS_TARGET``, else ``duckdb://webshop.duckdb``.
+    ``con_or_url`` is an open Ibis DuckDB, PostgreSQL or PySpark connection (used as it is), a
+    target URL (``duckdb://file.db``, ``duckdb://``, ``postgres://user@host:port/db``,
+    ``spark:///abs/warehouse``, ``sc://host:port``: a new connection), or ``None`` for
+    ``$TRANSFORMS_TARGET``, else ``duckdb://webshop.duckdb``.
     Raises :class:`TransformsError` for another engine or a bad URL.
     """
     if con_or_url is None or isinstance(con_or_url, str):
         dialect = Dialect.for_target(Target.parse(con_or_url))
         return dialect.connect(), dialect
-    engine = getattr(con_or_url, "name", None)
-    if engine not in ("duckdb", "postgres"):
-        raise TransformsError(f"unsupported connection {con_or_url!r}: use DuckDB or PostgreSQL")
+    backend = getattr(con_or_url, "name", None)
+    engine = {"duckdb": "duckdb", "postgres": "postgres", "pyspark": "spark"}.get(str(backend))
+    if engine is None:
+        raise TransformsError(
+            f"unsupported connection {con_or_url!r}: use DuckDB, PostgreSQL or PySpark"
+        )
     return con_or_url, Dialect.for_target(Target(engine=engine, url=f"{engine}://"))
 
 
@@ -243,7 +247,7 @@ def compile_sql(
     """The SELECT statement of one model, compiled offline (no connection).
 
     It reads the sources from ``source_schema`` and upstream models from ``target_schema``;
-    ``dialect`` is ``"postgres"`` or ``"duckdb"``.
+    ``dialect`` is ``"postgres"``, ``"duckdb"`` or ``"spark"``.
     """
     return _compile_sql(
         webshop(),

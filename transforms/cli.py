@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", help="show tracebacks of known errors")
 
     target_help = (
-        f"database URL (duckdb://file.db, duckdb://, postgres://user@host:port/db); "
+        "database URL (duckdb://file.db, duckdb://, postgres://user@host:port/db, "
+        "spark:///abs/warehouse/dir, sc://host:port); "
         f"default ${ENV_VAR} or {DEFAULT_URL}"
     )
     where = argparse.ArgumentParser(add_help=False)
@@ -102,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=60.0,
         metavar="SECONDS",
-        help="how long to wait for another run on the same target (PostgreSQL)",
+        help="how long to wait for another run on the same target (PostgreSQL; Spark: in "
+        "one process)",
     )
     sub.add_parser(
         "freshness", parents=[common, where, fresh], help="check how fresh the sources are"
@@ -116,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
         "compile", parents=[common, select], help="write each model's SQL, offline"
     )
     compile_.add_argument("--out", type=Path, default=Path("compiled"), help="output folder")
-    compile_.add_argument("--dialect", default="postgres", choices=["postgres", "duckdb"])
+    compile_.add_argument("--dialect", default="postgres", choices=["postgres", "duckdb", "spark"])
     compile_.add_argument("--source-schema", default="public")
     compile_.add_argument("--target-schema", default="analytics")
     sub.add_parser("list", parents=[common, select], help="list models, layers and dependencies")

@@ -90,7 +90,8 @@ class Builds:
         model = self.project.models[name]
         mode = self.modes[name]
         # on the worker's thread: compiling every model up front would hold up the first build
-        self.fingerprints[name] = incremental.fingerprint(self.project, name, self.dialect.name)
+        if self.dialect.full_only is None:  # an engine without increments keeps no state
+            self.fingerprints[name] = incremental.fingerprint(self.project, name, self.dialect.name)
         known = self.state.models.get(name)
         fuller = [d for d in model.depends_on if d in self.modes and not self.modes[d].incremental]
         if mode.incremental and known is not None and known.fingerprint != self.fingerprints[name]:
@@ -111,7 +112,7 @@ class Builds:
                 if mode.incremental:
                     self.modes[name] = mode
                     return self._increment(name, con, change, started)
-        elif source is not None:
+        elif source is not None and self.dialect.full_only is None:
             self.sources[source] = self._fingerprint(source, con, compare=False)
         self.modes[name] = mode
         expr = model(**{d: self.version(d) for d in model.depends_on})
@@ -212,6 +213,8 @@ class Builds:
     def statements(self, run_id: str, results: Mapping[str, list[CheckResult]]) -> list[str]:
         """What publishing runs after moving the models built whole: the increments, then the
         incremental state."""
+        if self.dialect.full_only is not None:
+            return []  # no increments, no incremental state
         out = [
             s for d in self.deltas.values() for s in d.statements(self.dialect, self.target_schema)
         ]

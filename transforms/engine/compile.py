@@ -1,4 +1,4 @@
-"""Offline compilation: every model to PostgreSQL (or DuckDB) SQL, with no database connection.
+"""Offline compilation: every model to PostgreSQL (DuckDB, Spark) SQL, with no database connection.
 
 Upstream tables are unbound Ibis tables built from the contracts' schemas.
 """
@@ -28,7 +28,9 @@ def compile_sql(
         for dep in (model.depends_on if model else ())
     }
     expr = project.expression(name, upstream)
-    return str(ibis.to_sql(expr, dialect=dialect, pretty=pretty)).strip() + ";\n"
+    from transforms.engine.dialects import sql_dialect  # with every engine's compiler rules
+
+    return str(ibis.to_sql(expr, dialect=sql_dialect(dialect), pretty=pretty)).strip() + ";\n"
 
 
 def compile_all(

@@ -171,14 +171,19 @@ class Session:
                         f"schema {self.target_schema!r}: select it too (e.g. --select +{n})"
                     )
 
-        known = state.load(self.con, self.dialect, self.target_schema)
+        if self.dialect.full_only is None:
+            known = state.load(self.con, self.dialect, self.target_schema)
+            modes = incremental.plan(self.project, names, known, published, full_refresh)
+        else:  # an engine without increments: no state, every model whole
+            known = state.State(state.meta_schema(self.target_schema))
+            modes = {n: incremental.full(self.dialect.full_only) for n in names}
         builds = Builds(
             project=self.project,
             dialect=self.dialect,
             source_schema=self.source_schema,
             target_schema=self.target_schema,
             selected=names,
-            modes=incremental.plan(self.project, names, known, published, full_refresh),
+            modes=modes,
             state=known,
             live_sources=live_sources,
             published_tables=published,
@@ -209,8 +214,9 @@ class Session:
             for r in result.checks:
                 checked.setdefault(r.model, []).append(r)
             statements = builds.statements(result.run_id, checked)
-            if builds.built_whole or statements:
+            if (builds.built_whole or statements) and self.dialect.full_only is None:
                 state.ensure_tables(self.con, self.dialect, self.target_schema)
+            if builds.built_whole or statements:
                 self.dialect.publish(self.con, self.target_schema, builds.built_whole, statements)
             result.published = list(names)  # every one up to date, changed or not
         finally:

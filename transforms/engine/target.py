@@ -5,24 +5,33 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from transforms.engine.errors import TransformsError
 
 ENV_VAR = "TRANSFORMS_TARGET"
 DEFAULT_URL = "duckdb://webshop.duckdb"  # relative: like ibis, duckdb:///abs/path.db is absolute
 _ENCODE_HINT = "percent-encode a password holding '/', '?' or '#'"
-_SCHEMES = {"duckdb": "duckdb", "postgres": "postgres", "postgresql": "postgres"}
+_SCHEMES = {
+    "duckdb": "duckdb",
+    "postgres": "postgres",
+    "postgresql": "postgres",
+    "spark": "spark",
+    "sc": "spark",
+}
+SPARK_CONNECT_PORT = 15002  # Spark Connect's default
 
 
 @dataclass(frozen=True)
 class Target:
     """A parsed connection URL: ``duckdb://file.db`` (relative), ``duckdb:///abs/file.db``,
-    ``duckdb://`` (in memory) or ``postgres://user@host:port/db``."""
+    ``duckdb://`` (in memory), ``postgres://user@host:port/db``, ``spark:///abs/warehouse``
+    (Spark in local mode, its catalog and tables under that directory) or ``sc://host:port``
+    (a Spark Connect server)."""
 
-    engine: str  # "duckdb" or "postgres"
+    engine: str  # "duckdb", "postgres" or "spark"
     url: str
-    path: str | None = None  # DuckDB file; None means in memory
+    path: str | None = None  # DuckDB file (None: in memory); Spark local mode's directory
     host: str | None = None
     port: int | None = None
     user: str | None = None
@@ -38,8 +47,11 @@ class Target:
         if engine is None:
             raise TransformsError(
                 f"unsupported target URL scheme {parts.scheme!r} in {redact(url)!r}: "
-                "use duckdb:///path.db, duckdb:// (in memory) or postgres://user@host:port/db"
+                "use duckdb:///path.db, duckdb:// (in memory), postgres://user@host:port/db, "
+                "spark:///abs/warehouse/dir or sc://host:port"
             )
+        if engine == "spark":
+            return cls._parse_spark(url, parts)
         if engine == "duckdb":
             raw = unquote(parts.netloc + parts.path)
             path = None if raw in ("", ":memory:", "/:memory:") else raw
@@ -79,6 +91,43 @@ class Target:
             password=unquote(parts.password) if parts.password else None,
             database=unquote(parts.path.lstrip("/")),
         )
+
+    @classmethod
+    def _parse_spark(cls, url: str, parts: SplitResult) -> Target:
+        if parts.scheme == "sc":
+            # Spark Connect: sc://host:port (options after ";" are the client's own, kept)
+            host = parts.hostname
+            if not host:
+                raise TransformsError(
+                    f"the Spark Connect target {redact(url)!r} names no host: "
+                    "use sc://host:port (default port 15002)"
+                )
+            try:
+                port = parts.port or SPARK_CONNECT_PORT
+            except ValueError:
+                raise TransformsError(
+                    f"bad port in target URL {redact(url)!r}: use a number from 1 to 65535"
+                ) from None
+            return cls(engine="spark", url=url, host=host, port=port)
+        if parts.netloc or parts.query or parts.fragment:
+            # spark://host:7077 is a standalone cluster's master URL in Spark's own notation
+            raise TransformsError(
+                f"the Spark target {redact(url)!r} is not a local warehouse directory: use "
+                "spark:///absolute/warehouse/dir (local mode, three slashes) or sc://host:port "
+                "(Spark Connect)"
+            )
+        path = unquote(parts.path)
+        if not path.startswith("/") or path.rstrip("/") == "":
+            raise TransformsError(
+                f"the Spark target {url!r} needs an absolute warehouse directory: "
+                "spark:///srv/warehouse"
+            )
+        return cls(engine="spark", url=url, path=str(Path(path)))
+
+    @property
+    def spark_connect(self) -> bool:
+        """A Spark Connect server (``sc://``) rather than Spark in local mode."""
+        return self.engine == "spark" and self.host is not None
 
     def __repr__(self) -> str:
         # the dataclass repr would show the URL and the password (tracebacks, logs, debuggers)
