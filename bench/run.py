@@ -1,4 +1,4 @@
-"""The benchmark behind `nox -s bench`: the whole job on DuckDB and PostgreSQL, several times.
+"""The benchmark behind `nox -s bench`: the whole job on DuckDB, PostgreSQL and Spark, repeated.
 
 Figures are medians of ``--repeat`` runs (with min and max): the machine is noisy. Results go
 to a rich table and to ``bench/results.json``. See bench/README.md.
@@ -7,6 +7,7 @@ to a rich table and to ``bench/results.json``. See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -187,6 +188,23 @@ def bench_engine(
     console.print(f"[bold]{label}[/]")
     dialect = Dialect.for_target(Target.parse(url))
     for _ in range(repeat):
+        if engine == "spark":
+            # a process of its own: the warehouse's metastore admits one process at a time
+            seconds, _ = run_process(
+                [
+                    sys.executable,
+                    "-m",
+                    "transforms",
+                    "generate",
+                    "--target",
+                    url,
+                    "--replace",
+                    "--scale",
+                    str(scale),
+                ]
+            )
+            figures.add(f"{label}: generate + load", seconds)
+            continue
         t0 = time.perf_counter()
         tables = generate(scale=scale)
         figures.add(f"{label}: generate", time.perf_counter() - t0)
@@ -203,12 +221,14 @@ def bench_engine(
                 dialect.sql(con, f"VACUUM (ANALYZE) {dialect.q('public', name)}")
         con.disconnect()
         del tables
-    reference = reference_statements(dialect)
+    reference = reference_statements(dialect) if engine != "spark" else []
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "run.json"
         for _ in range(repeat):
             # interleaved with the runs, so that both see the machine of the same minutes
-            alone = run_reference(dialect, reference)
+            alone = (
+                run_reference(dialect, reference) if engine != "spark" else reference_process(url)
+            )
             figures.add(f"{label}: models' SQL alone", alone)
             seconds, rss = run_process(
                 [
@@ -333,7 +353,12 @@ def reference_statements(dialect: Dialect) -> list[tuple[str, str]]:
     """(model, SELECT) of every model in build order, reading the models' reference tables."""
     project = webshop()
     return [
-        (name, compile_sql(project, name, dialect=dialect.name, target_schema=REFERENCE_SCHEMA))
+        (
+            name,
+            compile_sql(
+                project, name, dialect=dialect.target.engine, target_schema=REFERENCE_SCHEMA
+            ),
+        )
         for name in project.order
     ]
 
@@ -354,6 +379,21 @@ def run_reference(dialect: Dialect, statements: list[tuple[str, str]]) -> float:
     dialect.sql(con, f"DROP SCHEMA {dialect.q(REFERENCE_SCHEMA)} CASCADE")
     con.disconnect()
     return seconds
+
+
+def reference_process(url: str) -> float:
+    """:func:`run_reference` in a process of its own (Spark: the warehouse admits one process
+    at a time, and a run's process starts its JVM too, which this then counts alike)."""
+    code = (
+        "import sys, time; t0 = time.perf_counter(); "
+        "from bench.run import Dialect, Target, reference_statements, run_reference; "
+        "d = Dialect.for_target(Target.parse(sys.argv[1])); "
+        "run_reference(d, reference_statements(d)); print(time.perf_counter() - t0)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, url], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return float(proc.stdout.split()[-1])
 
 
 def bench_cli(repeat: int, figures: Figures) -> None:
@@ -399,9 +439,23 @@ def bench_tests(repeat: int, figures: Figures) -> None:
         figures.add("DuckDB test suite (pytest -m duckdb -n 2)", seconds)
 
 
+def spark_available() -> bool:
+    """Whether Spark can be timed here: pyspark installed (the [spark] extra) and a Java."""
+    import importlib.util
+    import shutil
+
+    return importlib.util.find_spec("pyspark") is not None and (
+        bool(os.environ.get("JAVA_HOME")) or shutil.which("java") is not None
+    )
+
+
 def versions() -> dict[str, str]:
-    names = ["ibis-framework", "sqlglot", "duckdb", "psycopg", "pyarrow", "pydantic"]
-    return {n: metadata.version(n) for n in names}
+    names = ["ibis-framework", "sqlglot", "duckdb", "psycopg", "pyarrow", "pydantic", "pyspark"]
+    found = {}
+    for n in names:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[n] = metadata.version(n)
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -421,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
         help="time only these scales (repeatable)",
     )
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--engine", choices=["duckdb", "postgres"], action="append")
+    parser.add_argument("--engine", choices=["duckdb", "postgres", "spark"], action="append")
     parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
     parser.add_argument(
         "--skip-incremental",
@@ -434,17 +488,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args(argv)
     scales = sorted(set(args.only_scale or [0.1, 1.0, *args.scale]))
-    engines = args.engine or ["duckdb", "postgres"]
+    engines = args.engine or ["duckdb", "postgres", *(["spark"] if spark_available() else [])]
     figures = Figures()
     started = time.perf_counter()
     calibrate(figures)
     for scale in scales:
         for engine in engines:
+            if engine == "spark" and scale < 1 and not args.only_scale:
+                continue  # Spark by default at scale 1 (and what --scale adds): a JVM per run
             benches = [bench_engine]
-            if scale >= 1 and not args.skip_incremental:
-                benches.append(bench_incremental)
+            if scale >= 1 and not args.skip_incremental and engine != "spark":
+                benches.append(bench_incremental)  # Spark builds every model whole
             for bench in benches:
-                if engine == "duckdb":
+                if engine == "spark":
+                    with tempfile.TemporaryDirectory() as tmp:
+                        bench(
+                            engine,
+                            f"spark://{tmp}/warehouse",
+                            scale,
+                            args.repeat,
+                            figures,
+                            args.threads,
+                        )
+                elif engine == "duckdb":
                     with tempfile.TemporaryDirectory() as tmp:
                         url = f"duckdb://{tmp}/bench.duckdb"
                         bench(engine, url, scale, args.repeat, figures, args.threads)
