@@ -400,5 +400,7 @@ def test_cli_process_exits_1_with_one_red_line(tmp_path: Path) -> None:
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     proc = cli("export", "--out", str(tmp_path / "out"), "--target", target)
     assert proc.returncode == 1
-    assert "nothing is published" in proc.stderr
+    assert "no DuckDB file at" in proc.stderr  # the failed load created none, nor does export
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not (tmp_path / "shop.duckdb").exists()
+    assert not (tmp_path / "out").exists()

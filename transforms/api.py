@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TypedDict, cast
 
@@ -91,17 +91,24 @@ class LoggedRun(TypedDict):
     checks: list[LoggedCheck]
 
 
-def connect(con_or_url: SQLBackend | str | None = None) -> tuple[SQLBackend, Dialect]:
+def connect(
+    con_or_url: SQLBackend | str | None = None, *, create: bool = True
+) -> tuple[SQLBackend, Dialect]:
     """An Ibis connection and its dialect.
 
     ``con_or_url`` is an open Ibis DuckDB, PostgreSQL or PySpark connection (used as it is), a
     target URL (``duckdb://file.db``, ``duckdb://``, ``postgres://user@host:port/db``,
     ``spark:///abs/warehouse``, ``sc://host:port``: a new connection), or ``None`` for
     ``$TRANSFORMS_TARGET``, else ``duckdb://webshop.duckdb``.
-    Raises :class:`TransformsError` for another engine or a bad URL.
+    With ``create=False`` a DuckDB file (or local Spark warehouse) that does not exist is an
+    error rather than created: for work that reads what is there.
+    Raises :class:`TransformsError` for another engine, a bad URL, a DuckDB file whose folder
+    does not exist, or (``create=False``) a missing DuckDB file.
     """
     if con_or_url is None or isinstance(con_or_url, str):
-        dialect = Dialect.for_target(Target.parse(con_or_url))
+        target = Target.parse(con_or_url)
+        target.require_database(create=create)
+        dialect = Dialect.for_target(target)
         return dialect.connect(), dialect
     backend = getattr(con_or_url, "name", None)
     engine = {"duckdb": "duckdb", "postgres": "postgres", "pyspark": "spark"}.get(str(backend))
@@ -119,15 +126,17 @@ def session(
     target_schema: str = "analytics",
     reporter: Reporter | None = None,
     threads: int | None = None,
+    create: bool = True,
 ) -> Session:
     """The webshop project on one connection: for finer control than :func:`build`.
 
     The session's attributes tune a run before :meth:`Session.run`: ``store_failures``,
     ``freshness_now`` and ``freshness_limits``, ``lock_timeout``, ``record_runs``, ``threads``
     (models built and checked at the same time, each on a connection of its own; by default
-    one per core, at most four).
+    one per core, at most four). ``create=False``: a missing DuckDB file is an error, not
+    created (see :func:`connect`).
     """
-    con, dialect = connect(con_or_url)
+    con, dialect = connect(con_or_url, create=create)
     s = Session(
         project=webshop(),
         con=con,
@@ -171,6 +180,7 @@ def build(
         target_schema=target_schema,
         reporter=reporter,
         threads=threads,
+        create=False,  # a run reads its sources: a new, empty DuckDB file would only fail
     ).run(select, full_refresh=full_refresh)
 
 
@@ -186,7 +196,9 @@ def check(
 
     Failed checks are returned, not raised: look at ``result.is_error``.
     """
-    s = session(con_or_url, target_schema=target_schema, reporter=reporter, threads=threads)
+    s = session(
+        con_or_url, target_schema=target_schema, reporter=reporter, threads=threads, create=False
+    )
     return s.check(select)
 
 
@@ -196,8 +208,16 @@ def last_run(
     """The latest logged run of the target with its check results; ``None`` before any run."""
     from transforms.engine import runlog
 
-    con, dialect = connect(con_or_url)
-    return cast("LoggedRun | None", runlog.last_run(con, dialect, target_schema))
+    if isinstance(con_or_url, str | None):
+        target = Target.parse(con_or_url)
+        if target.engine == "duckdb" and target.path and not os.path.exists(target.path):
+            return None  # no file, no run (and connecting would create the file)
+    con, dialect = connect(con_or_url, create=False)
+    try:
+        return cast("LoggedRun | None", runlog.last_run(con, dialect, target_schema))
+    finally:
+        if not _given(con_or_url):
+            con.disconnect()
 
 
 def expression(model_name: str, sources: Mapping[str, ibis.Table]) -> ibis.Table:
@@ -273,6 +293,7 @@ def load_parquet(
     con_or_url: SQLBackend | str | None = None,
     *,
     source_schema: str = "public",
+    on_start: Callable[[], None] | None = None,
 ) -> LoadResult:
     """Replace the raw tables in ``source_schema`` with a Parquet extract in ``directory``.
 
@@ -287,7 +308,8 @@ def load_parquet(
 
     Raises :class:`TransformsError` for a missing directory, file or column, a type that does
     not cast to the contract's, a value that does not fit it, or a file that is not Parquet;
-    the source tables are then unchanged.
+    the source tables are then unchanged. ``on_start`` is called once the extract and the
+    target are checked, before anything is written (a command's header goes there).
     """
     from examples.generate import CLOCK_TABLE
     from transforms.engine.parquet import load_extract, open_extract
@@ -296,7 +318,9 @@ def load_parquet(
     con, dialect = connect(con_or_url)
     try:
         drop_clock = f"DROP TABLE IF EXISTS {dialect.q(source_schema, CLOCK_TABLE)}"
-        return load_extract(con, dialect, extract, source_schema, statements=[drop_clock])
+        return load_extract(
+            con, dialect, extract, source_schema, statements=[drop_clock], on_start=on_start
+        )
     finally:
         if not _given(con_or_url):
             con.disconnect()
@@ -309,6 +333,7 @@ def export_parquet(
     select: Sequence[str] | None = None,
     target_schema: str = "analytics",
     lock_timeout: float = 60.0,
+    on_start: Callable[[], None] | None = None,
 ) -> ExportResult:
     """Write the published models as Parquet files in ``out``: ``<model>.parquet`` each.
 
@@ -319,16 +344,25 @@ def export_parquet(
     file. Waits up to ``lock_timeout`` seconds for a run on the target to finish.
 
     Raises :class:`TransformsError` when nothing (or not every selected model) is published,
-    or ``out`` cannot be written.
+    or ``out`` cannot be written. ``on_start`` is called once every selected model is found
+    published, before anything is written.
     """
     from transforms.engine.parquet import export_models
 
     project = webshop()
     names = project.select(select)
-    con, dialect = connect(con_or_url)
+    con, dialect = connect(con_or_url, create=False)
     try:
         contracts = {name: project.models[name].contract for name in names}
-        return export_models(con, dialect, out, target_schema, contracts, lock_timeout=lock_timeout)
+        return export_models(
+            con,
+            dialect,
+            out,
+            target_schema,
+            contracts,
+            lock_timeout=lock_timeout,
+            on_start=on_start,
+        )
     finally:
         if not _given(con_or_url):
             con.disconnect()

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from transforms.docs.live import LiveStatus, collect
 from transforms.docs.site import render
+from transforms.engine.compile import unwritable
 from transforms.engine.errors import TransformsError
 from transforms.engine.graph import Project
 
@@ -73,9 +74,12 @@ def write_site(
         overview=overview,
     )
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
     index = folder / "index.html"
-    index.write_text(html, encoding="utf-8")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        index.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise unwritable(folder, exc, "the documentation site") from None
     return index
 
 
@@ -90,7 +94,7 @@ def _collect(
         if target.engine == "duckdb" and target.path and not Path(target.path).exists():
             # connecting would create an empty database file
             raise TransformsError(f"no DuckDB file {target.path}: build it first (transforms run)")
-    con, dialect = connect(con_or_url)
+    con, dialect = connect(con_or_url, create=False)
     try:
         return collect(
             project, con, dialect, source_schema=source_schema, target_schema=target_schema

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import ibis
 
+from transforms.engine.errors import TransformsError
 from transforms.engine.graph import Project
 
 
@@ -42,19 +43,34 @@ def compile_all(
     source_schema: str = "public",
     target_schema: str = "analytics",
 ) -> list[Path]:
-    """Write ``<model>.sql`` for every selected model into ``out``; the paths written."""
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in project.select(select):
-        path = out / f"{name}.sql"
-        path.write_text(
-            compile_sql(
-                project,
-                name,
-                dialect=dialect,
-                source_schema=source_schema,
-                target_schema=target_schema,
-            )
+    """Write ``<model>.sql`` for every selected model into ``out``; the paths written.
+
+    Everything is compiled before anything is written: a bad selection or dialect leaves
+    ``out`` as it was. Raises :class:`TransformsError` when ``out`` cannot be written.
+    """
+    sql = {
+        name: compile_sql(
+            project,
+            name,
+            dialect=dialect,
+            source_schema=source_schema,
+            target_schema=target_schema,
         )
-        written.append(path)
+        for name in project.select(select)
+    }
+    written = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in sql.items():
+            path = out / f"{name}.sql"
+            path.write_text(text)
+            written.append(path)
+    except OSError as exc:
+        raise unwritable(out, exc, "SQL files") from None
     return written
+
+
+def unwritable(folder: Path, exc: OSError, what: str) -> TransformsError:
+    """The one-line error of an output folder that cannot be created or written."""
+    reason = exc.strerror or str(exc).strip().splitlines()[0]
+    return TransformsError(f"cannot write {what} to {folder}: {reason}: choose another --out")

@@ -22,7 +22,7 @@ import contextlib
 import os
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -287,6 +287,7 @@ def load_extract(
     *,
     statements: Sequence[str] = (),
     lock_timeout: float = 60.0,
+    on_start: Callable[[], None] | None = None,
 ) -> LoadResult:
     """Replace the source tables in ``schema`` with the files of ``extract`` (:func:`open_extract`:
     every file's schema is checked before anything is written).
@@ -297,9 +298,12 @@ def load_extract(
     tables as they were. Only the contract's columns are loaded, in its order; the others are
     listed as ignored. Two loads into one schema take turns (the run lock, keyed on ``schema``:
     each would drop the other's build area), waiting ``lock_timeout`` seconds at most.
+    ``on_start`` is called once all is checked, before anything is written.
     """
     started = time.perf_counter()
     dialect.check_schema_name(con, schema)
+    if on_start is not None:
+        on_start()
     with dialect.run_lock(con, schema, lock_timeout):
         result = _load(con, dialect, extract, schema, statements)
     result.seconds = time.perf_counter() - started
@@ -341,6 +345,7 @@ def export_models(
     models: Mapping[str, type[Contract]],
     *,
     lock_timeout: float = 60.0,
+    on_start: Callable[[], None] | None = None,
 ) -> ExportResult:
     """Write each published model of ``schema`` that ``models`` names as ``<model>.parquet``.
 
@@ -350,7 +355,8 @@ def export_models(
     leaves no file half written and the earlier files as they were. The export holds the
     target's run lock, so no run publishes between two of its tables. Raises
     :class:`TransformsError` when nothing is published, a model is not, a published table no
-    longer matches its contract, or ``out`` cannot be written.
+    longer matches its contract, or ``out`` cannot be written. ``on_start`` is called once
+    every model is found published, before anything is written.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -369,6 +375,8 @@ def export_models(
             f"not published in schema {schema!r}: {', '.join(missing)}: run `transforms run` "
             "first, or --select what is published"
         )
+    if on_start is not None:
+        on_start()
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

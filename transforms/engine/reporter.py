@@ -1,8 +1,13 @@
-"""What a run tells the world, as events. Core code reports here and never prints."""
+"""What a run tells the world, as events. Core code reports here and never prints.
+
+A reporter hears events from more than one thread: ``model_started`` comes from the worker
+thread that builds the model, the others from the thread that called the run.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from transforms.engine.checks import CheckResult
@@ -10,6 +15,13 @@ if TYPE_CHECKING:
 
 
 class Reporter(Protocol):
+    """The events of a run. Two more are optional (a reporter without them still works):
+
+    - ``run_started(models: list[str])``: the run's inputs are checked and building starts;
+      the models it will build, in build order. ``run_finished`` always follows.
+    - ``model_started(name: str)``: a model starts building (on a worker thread).
+    """
+
     def info(self, message: str) -> None: ...
 
     def model_built(self, build: ModelBuild) -> None: ...
@@ -25,6 +37,12 @@ class SilentReporter:
     def info(self, message: str) -> None:
         pass
 
+    def run_started(self, models: Sequence[str]) -> None:
+        pass
+
+    def model_started(self, name: str) -> None:
+        pass
+
     def model_built(self, build: ModelBuild) -> None:
         pass
 
@@ -33,3 +51,10 @@ class SilentReporter:
 
     def run_finished(self, result: RunResult) -> None:
         pass
+
+
+def notify(reporter: Reporter, event: str, *args: Any) -> None:
+    """Tell ``reporter`` of an optional event, if it listens for it (see :class:`Reporter`)."""
+    hook = getattr(reporter, event, None)
+    if hook is not None:
+        hook(*args)

@@ -31,7 +31,7 @@ from transforms.engine.checks import CheckResult, run_checks, schema_problems
 from transforms.engine.dialects import Dialect
 from transforms.engine.errors import ContractError, TransformsError
 from transforms.engine.graph import Project
-from transforms.engine.reporter import Reporter, SilentReporter
+from transforms.engine.reporter import Reporter, SilentReporter, notify
 from transforms.engine.results import ModelBuild, RunResult
 from transforms.engine.schedule import LayerDone, run_layer
 from transforms.engine.workers import Workers, default_threads
@@ -111,13 +111,16 @@ class Session:
 
         Models are brought up to date incrementally where the target's state allows, else
         built whole (every one of them with ``full_refresh``); the result says which and why.
+        Its inputs are checked first (:meth:`validate_run`): a failure there raises before the
+        run starts — nothing is written, logged or reported.
         """
         started = time.perf_counter()
-        names = self.project.select(select)
+        names = self.validate_run(select)  # bad input: an error before the run, nothing written
         result = RunResult(run_id=uuid.uuid4().hex[:12], target_schema=self.target_schema)
         self.last_result = result
         started_at = datetime.now(UTC).replace(tzinfo=None)
         try:
+            notify(self.reporter, "run_started", names)
             with self.dialect.run_lock(self.con, self.target_schema, self.lock_timeout):
                 try:
                     self._run(names, result, full_refresh)
@@ -147,22 +150,25 @@ class Session:
         declared = self.project.models[name].contract.ibis_schema()
         return self._table(self.target_schema, name, declared)
 
-    def _run(self, names: list[str], result: RunResult, full_refresh: bool) -> None:
+    def validate_run(self, select: Sequence[str] | None = None) -> list[str]:
+        """Check a run's inputs, building and writing nothing: the selection, the schema
+        names, the source tables against their contracts, and that every model a selected one
+        reads is selected or published. The selected models, in build order."""
+        names = self.project.select(select)
+        self._inputs(names)
+        return names
+
+    def _needed_sources(self, names: list[str]) -> list[str]:
+        depends = {d for n in names for d in self.project.models[n].depends_on}
+        return sorted(depends & set(self.project.sources))
+
+    def _inputs(self, names: list[str]) -> tuple[dict[str, ibis.Schema], set[str]]:
+        """The live schemas of the sources ``names`` read, and the published tables."""
         for schema in (self.source_schema, self.target_schema):
             self.dialect.check_schema_name(self.con, schema)
-        selected = set(names)
-        sources = self.project.sources
-        needed = sorted(
-            {d for n in names for d in self.project.models[n].depends_on} & set(sources)
-        )
-        live_sources = self.validate_sources(needed)
-        if self.freshness_now is not None:
-            freshness = self.freshness(needed, self.freshness_now, self.freshness_limits)
-            result.checks.extend(freshness)
-            self.reporter.layer_checked("sources", freshness, 0.0)
-            if any(r.is_error for r in freshness):
-                raise ContractError("source freshness errors: nothing was built", freshness)
+        live_sources = self.validate_sources(self._needed_sources(names))
         published = self._published()
+        selected = set(names)
         for n in names:
             for dep in self.project.models[n].depends_on:
                 if dep in self.project.models and dep not in selected and dep not in published:
@@ -170,6 +176,18 @@ class Session:
                         f"model {n!r} reads {dep!r}, which is neither selected nor built in "
                         f"schema {self.target_schema!r}: select it too (e.g. --select +{n})"
                     )
+        return live_sources, published
+
+    def _run(self, names: list[str], result: RunResult, full_refresh: bool) -> None:
+        # again, now that the run holds the lock: another run may have published meanwhile
+        live_sources, published = self._inputs(names)
+        if self.freshness_now is not None:
+            needed = self._needed_sources(names)
+            freshness = self.freshness(needed, self.freshness_now, self.freshness_limits)
+            result.checks.extend(freshness)
+            self.reporter.layer_checked("sources", freshness, 0.0)
+            if any(r.is_error for r in freshness):
+                raise ContractError("source freshness errors: nothing was built", freshness)
 
         if self.dialect.full_only is None:
             known = state.load(self.con, self.dialect, self.target_schema)
@@ -289,6 +307,7 @@ class Session:
             self.dialect.create_table_as(con, schema, name, self.dialect.to_sql(rows))
 
     def _build(self, name: str, builds: Builds, con: SQLBackend) -> ModelBuild:
+        notify(self.reporter, "model_started", name)  # on this worker's thread
         try:
             return builds.build(name, con)
         except TransformsError:

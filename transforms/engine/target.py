@@ -143,6 +143,40 @@ class Target:
             return ":memory:"
         return str(Path(self.path))
 
+    def require_database(self, *, create: bool) -> None:
+        """Refuse, before connecting, a local database that connecting would get wrong.
+
+        Connecting to a DuckDB file that is not there creates it (and a Spark warehouse
+        directory likewise): with ``create=False`` — every command that reads what is
+        already there — a missing file is an error instead, and nothing is created. With
+        ``create=True`` the file's folder must exist (DuckDB creates the file, not folders).
+        """
+        if self.path is None or self.spark_connect:
+            return
+        path = Path(self.path)
+        if self.engine == "spark":
+            if not create and not path.is_dir():
+                raise TransformsError(
+                    f"no Spark warehouse at {path}: run `transforms generate` first, "
+                    "or pass the right --target"
+                )
+            return
+        if path.is_dir():
+            raise TransformsError(f"{path} is a folder, not a DuckDB file: name a file in it")
+        if path.exists():
+            return
+        if not create:
+            raise TransformsError(
+                f"no DuckDB file at {path}: run `transforms generate` first, "
+                "or pass the right --target"
+            )
+        folder = path.parent
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise TransformsError(
+                f"cannot create the DuckDB file {path}: {folder} {what}: create it first"
+            )
+
 
 def redact(url: str) -> str:
     """Mask the password of a URL (``postgres://bob:***@host/db``).
