@@ -15,14 +15,16 @@ examples/README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import numbers
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -130,6 +132,7 @@ def load(
     *,
     replace: bool = False,
     clock: Clock | None = None,
+    each: Callable[[str], AbstractContextManager[object]] | None = None,
 ) -> None:
     """Bulk-load ``tables`` into ``schema`` through ``dialect.load_arrow``.
 
@@ -137,6 +140,7 @@ def load(
     ``clock`` (:meth:`Clock.of` the same scale, seed and as_of as the tables) is written to the
     table ``generator_clock`` beside them, so that :func:`advance` can move them on later;
     without it a clock left there by an earlier load is dropped (it would not be true any more).
+    Each table loads inside ``each(name)``, when given (the CLI's progress).
     """
     names = [t for t in TABLES if t in tables] + sorted(set(tables) - set(TABLES))
     if clock is not None and sorted(names) != sorted(TABLES):
@@ -144,7 +148,8 @@ def load(
     if not replace:
         _refuse_existing(con, dialect, schema, names)
     for name in names:
-        dialect.load_arrow(con, schema, name, tables[name], replace=replace)
+        with each(name) if each is not None else contextlib.nullcontext():
+            dialect.load_arrow(con, schema, name, tables[name], replace=replace)
     if clock is not None:
         dialect.load_arrow(con, schema, CLOCK_TABLE, clock.to_arrow(), replace=True)
     elif CLOCK_TABLE in dialect.list_tables(con, schema):
@@ -392,32 +397,44 @@ def main(argv: list[str] | None = None, prog: str = "python -m examples.generate
         print(f"error: {flag}: {exc}", file=sys.stderr)
         return 1
     con = None
+    say = _Progress()
     try:
         target = Target.parse(args.target)
+        # a DuckDB file to advance must be there; one to generate into, its folder
+        target.require_database(create=args.advance_to is None)
         dialect = Dialect.for_target(target)
         con = dialect.connect()
         if args.advance_to is not None:
             assert when is not None
-            return _advance(con, dialect, target.display, args.schema, when)
+            return _advance(con, dialect, target.display, args.schema, when, say)
         if args.if_missing and set(TABLES) <= dialect.list_tables(con, args.schema):
             print(f"{target.display} schema {args.schema!r} has the example tables already")
             return 0
         if not args.replace:  # fail before spending the time to generate
             _refuse_existing(con, dialect, args.schema, TABLES)
         t0 = time.perf_counter()
-        tables = generate(scale, seed, args.breaks, as_of=when)
+        with say.step(f"generating the tables (scale {scale:g}, seed {seed})"):
+            tables = generate(scale, seed, args.breaks, as_of=when)
         t1 = time.perf_counter()
         clock = None if args.breaks else Clock.of(scale, seed, when)
-        load(con, dialect, args.schema, tables, replace=args.replace, clock=clock)
+
+        @contextlib.contextmanager
+        def each(name: str) -> Iterator[None]:
+            rows = tables[name].num_rows
+            with say.step(f"loading {name} ({rows:,} rows)"):
+                yield
+            say(f"{name:<10} {rows:>10,} rows")  # as each table is loaded: the lines of old
+
+        load(con, dialect, args.schema, tables, replace=args.replace, clock=clock, each=each)
         t2 = time.perf_counter()
     except TransformsError as exc:
+        say.stop()
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
+        say.stop()
         if con is not None:
             con.disconnect()
-    for name, table in tables.items():
-        print(f"{name:<10} {table.num_rows:>10,} rows")
     planted = f", breaks: {', '.join(args.breaks)}" if args.breaks else ""
     as_of = f", as of {describe(moment(when))}" if when is not None else ""
     print(
@@ -428,10 +445,59 @@ def main(argv: list[str] | None = None, prog: str = "python -m examples.generate
     return 0
 
 
-def _advance(con: SQLBackend, dialect: Dialect, display: str, schema: str, to: Moment) -> int:
+class _Progress:
+    """The command's output: its lines (``say(line)``), and on a terminal a spinner with the
+    seconds of the step under way below them (``with say.step("loading events"):``). Not on
+    a terminal (a pipe, a CI log) there are only the lines, as plain as ``print``."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self.console = Console(highlight=False)
+        self._live: Any = None
+
+    def __call__(self, line: str) -> None:
+        if self._live is None:
+            print(line)
+        else:
+            self.console.print(line, markup=False, soft_wrap=True)
+
+    @contextlib.contextmanager
+    def step(self, description: str) -> Iterator[None]:
+        if not self.console.is_terminal:
+            yield
+            return
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        if self._live is None:
+            self._live = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self._live.start()
+        task = self._live.add_task(description, total=None)
+        try:
+            yield
+        finally:
+            self._live.remove_task(task)
+
+    def stop(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+
+def _advance(
+    con: SQLBackend, dialect: Dialect, display: str, schema: str, to: Moment, say: _Progress
+) -> int:
     t0 = time.perf_counter()
     before = read_clock(con, dialect, schema)
-    counts = advance(con, dialect, schema, to)
+    with say.step(f"advancing the tables to {describe(moment(to))}"):
+        counts = advance(con, dialect, schema, to)
+    say.stop()
     assert before is not None  # advance() refuses a schema without a clock
     for name, count in counts.items():
         print(f"{name:<10} {count['inserted']:>10,} inserted {count['updated']:>8,} updated")

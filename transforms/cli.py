@@ -199,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _session(args: argparse.Namespace, out: Console) -> Session:
+    """A session on ``--target``, which must exist: every command with one reads it."""
     from transforms.api import session
     from transforms.console import RichReporter
 
@@ -208,30 +209,68 @@ def _session(args: argparse.Namespace, out: Console) -> Session:
         target_schema=args.target_schema,
         reporter=RichReporter(out),
         threads=getattr(args, "threads", None),  # `freshness` has no --threads
+        create=False,
     )
 
 
+def _select(args: argparse.Namespace) -> None:
+    """Check ``--select`` before anything connects, writes or prints."""
+    from transforms.project import webshop
+
+    webshop().select(args.select)
+
+
 def cmd_run(args: argparse.Namespace, out: Console) -> int:
+    from transforms.console import RichReporter
+
+    _select(args)
+    if args.report_json:
+        _writable_file(args.report_json, "--report-json")
     with _session(args, out) as s:
         s.lock_timeout = args.lock_timeout
         s.store_failures = args.store_failures
         if args.freshness:
             s.freshness_now = args.now or _utcnow()
             s.freshness_limits = _limits(args)
-        out.print(
-            f"Building into [bold]{s.dialect.target.display}[/] schema "
-            f"[bold]{args.target_schema}[/] from [bold]{args.source_schema}[/], "
-            f"{s.threads} model{'s' if s.threads > 1 else ''} at a time"
-        )
+        assert isinstance(s.reporter, RichReporter)
+        # printed once the run's inputs are checked, in phrases that a narrow terminal never
+        # breaks in the middle of
+        s.reporter.header = [
+            f"Building into [bold]{escape(s.dialect.target.display)}[/]",
+            f"schema [bold]{escape(args.target_schema)}[/] from "
+            f"[bold]{escape(args.source_schema)}[/],",
+            f"{s.threads} model{'s' if s.threads > 1 else ''} at a time",
+        ]
         try:
             s.run(args.select, full_refresh=args.full_refresh)
         finally:
             if args.report_json and s.last_result is not None:
-                args.report_json.write_text(json.dumps(s.last_result.to_dict(), indent=2))
+                report = json.dumps(s.last_result.to_dict(), indent=2)
+                try:
+                    args.report_json.write_text(report)
+                except OSError as exc:
+                    raise TransformsError(
+                        f"cannot write --report-json {args.report_json}: {exc.strerror or exc}"
+                    ) from None
     return 0
 
 
+def _writable_file(path: Path, flag: str) -> None:
+    """Refuse, before any work, a file that could not be written afterwards."""
+    folder = path.parent
+    if path.is_dir():
+        problem = "is a folder"
+    elif not folder.is_dir():
+        problem = f"{folder} is not a folder" if folder.exists() else f"{folder} does not exist"
+    elif not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        problem = "permission denied"
+    else:
+        return
+    raise TransformsError(f"cannot write {flag} {path}: {problem}")
+
+
 def cmd_check(args: argparse.Namespace, out: Console) -> int:
+    _select(args)
     with _session(args, out) as s:
         results = s.check(args.select)
     errors = [r for r in results if r.is_error]
@@ -337,12 +376,17 @@ def cmd_load(args: argparse.Namespace, out: Console) -> int:
     from transforms.api import load_parquet
     from transforms.engine.target import Target
 
-    out.print(
-        f"Loading {escape(str(args.directory))} into [bold]{Target.parse(args.target).display}[/] "
-        f"schema [bold]{escape(args.source_schema)}[/]",
-        soft_wrap=True,
+    def header() -> None:  # once the extract and the target are checked
+        out.print(
+            f"Loading {escape(str(args.directory))} into "
+            f"[bold]{escape(Target.parse(args.target).display)}[/] "
+            f"schema [bold]{escape(args.source_schema)}[/]",
+            soft_wrap=True,
+        )
+
+    result = load_parquet(
+        args.directory, args.target, source_schema=args.source_schema, on_start=header
     )
-    result = load_parquet(args.directory, args.target, source_schema=args.source_schema)
     for t in result.tables:
         ignored = (
             f"  [dim]ignored: {escape(', '.join(t.ignored_columns))}[/]"
@@ -362,13 +406,15 @@ def cmd_export(args: argparse.Namespace, out: Console) -> int:
     from transforms.api import export_parquet
     from transforms.engine.target import Target
 
-    out.print(
-        f"Exporting [bold]{Target.parse(args.target).display}[/] schema "
-        f"[bold]{escape(args.target_schema)}[/] to {escape(str(args.out))}/",
-        soft_wrap=True,
-    )
+    def header() -> None:  # once every selected model is found published
+        out.print(
+            f"Exporting [bold]{escape(Target.parse(args.target).display)}[/] schema "
+            f"[bold]{escape(args.target_schema)}[/] to {escape(str(args.out))}/",
+            soft_wrap=True,
+        )
+
     result = export_parquet(
-        args.out, args.target, select=args.select, target_schema=args.target_schema
+        args.out, args.target, select=args.select, target_schema=args.target_schema, on_start=header
     )
     for f in result.files:
         out.print(

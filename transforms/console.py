@@ -2,26 +2,75 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
 from rich.markup import escape
+from rich.spinner import SPINNERS
 from rich.table import Table
+from rich.text import Text
 
 from transforms.engine.checks import CheckResult
 from transforms.engine.results import ModelBuild, RunResult
 
 
 class RichReporter:
-    """Prints a line per built model, a table of contract results per layer and a summary."""
+    """Prints a line per built model, a table of contract results per layer and a summary.
 
-    def __init__(self, console: Console | None = None) -> None:
+    On a terminal a live area below those lines shows the models building now, for how long,
+    and how many are built; elsewhere (a pipe, a CI log) only the lines are printed. Events
+    come from several threads (``model_started`` from the workers'): the reporter's state is
+    kept under a lock, never held while rich draws.
+    """
+
+    def __init__(
+        self,
+        console: Console | None = None,
+        *,
+        header: Sequence[str] = (),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.console = console or Console(highlight=False)
+        self.header = list(header)  # the phrases of the run's first line (print_phrases)
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._running: dict[str, float] = {}  # model → when it started building
+        self._total = 0
+        self._built = 0
+        self._live: Live | None = None
 
     def info(self, message: str) -> None:
         self.console.print(message)
 
+    def run_started(self, models: Sequence[str]) -> None:
+        if self.header:
+            print_phrases(self.console, self.header)
+        with self._lock:
+            self._total, self._built = len(models), 0
+            self._running.clear()
+        if self.console.is_terminal and self._live is None:
+            self._live = Live(
+                console=self.console,
+                get_renderable=self.progress,
+                refresh_per_second=8,
+                transient=True,  # gone at the end: the lines above tell what was done
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
+            self._live.start()
+
+    def model_started(self, name: str) -> None:
+        with self._lock:
+            self._running[name] = self.clock()
+
     def model_built(self, build: ModelBuild) -> None:
+        with self._lock:
+            self._running.pop(build.name, None)
+            self._built += 1
         self.console.print(
             f"  [green]✓[/] {build.name:<30} [cyan]{build.rows:>11,}[/] rows "
             f"[dim]{build.seconds:6.2f} s[/]  {changes(build)}",
@@ -29,7 +78,29 @@ class RichReporter:
             no_wrap=True,
         )
 
+    def progress(self) -> RenderableType:
+        """The live area: a line per model building now, with its seconds, then the count."""
+        with self._lock:
+            now = self.clock()
+            running = sorted(self._running.items(), key=lambda item: item[1])
+            built, total = self._built, self._total
+        frames = SPINNER["frames"]
+        frame = frames[int(now * 1000 / SPINNER["interval"]) % len(frames)]
+        lines = [
+            Text.assemble(("  " + frame, "cyan"), f" {name:<30} ", (f"{now - since:6.1f} s", "dim"))
+            for name, since in running
+        ]
+        lines.append(
+            Text.from_markup(
+                f"  [bold]{built}/{total}[/] models built"
+                + (f", {len(running)} building" if running else "")
+            )
+        )
+        return Group(*lines)
+
     def layer_checked(self, layer: str, results: list[CheckResult], seconds: float) -> None:
+        with self._lock:
+            self._running.clear()  # a layer ends once every build of it has (or was stopped)
         failed = [r for r in results if not r.passed]
         passed = len(results) - len(failed)
         style = "red" if any(r.is_error for r in failed) else "yellow" if failed else "green"
@@ -44,6 +115,11 @@ class RichReporter:
                 self.console.print(line, overflow="ellipsis", no_wrap=True)
 
     def run_finished(self, result: RunResult) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+        with self._lock:
+            self._running.clear()
         style = "green" if result.ok else "red"
         increments = [b.mode for b in result.builds].count("incremental")
         split = f" ({increments} incremental)" if increments else ""
@@ -54,12 +130,33 @@ class RichReporter:
         )
 
 
+def print_phrases(console: Console, phrases: Sequence[str], indent: str = "  ") -> None:
+    """Print ``phrases`` (markup) joined by spaces as lines of at most the console's width,
+    broken only between phrases; lines after the first indented."""
+    lines: list[list[Text]] = [[]]
+    used = 0
+    for phrase in phrases:
+        text = Text.from_markup(phrase)
+        gap = 1 if lines[-1] else 0
+        if lines[-1] and used + gap + text.cell_len > console.width:
+            lines.append([])
+            used, gap = len(indent), 0
+        lines[-1].append(text)
+        used += gap + text.cell_len
+    for i, parts in enumerate(lines):
+        line = Text(indent if i else "")
+        line.append_text(Text(" ").join(parts))
+        console.print(line, soft_wrap=True)
+
+
 def changes(build: ModelBuild) -> str:
     """How a build came about: ``+1,204 −17`` rows of an increment, or ``full: <why>``."""
     if build.mode == "incremental":
         return f"[green]+{build.inserted or 0:,}[/] [red]−{build.deleted or 0:,}[/]"
     return f"[yellow]full[/][dim]: {escape(build.reason or '')}[/]"
 
+
+SPINNER: dict[str, Any] = SPINNERS["dots"]  # its frames, and the milliseconds each shows
 
 # Below this width a table of failed checks squeezes the check names out of sight: a list it is.
 WIDE = 110
