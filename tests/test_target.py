@@ -174,3 +174,23 @@ def test_connect_refused_by_the_server_never_shows_the_password(pg_url: str) -> 
     message = str(err.value)
     assert 'database "no_such_db_x" does not exist' in message
     assert SECRET not in message
+
+
+def test_require_database_before_connecting(tmp_path: Path) -> None:
+    """What reads needs the file there; what creates it needs its folder; a folder is no file."""
+    missing = Target.parse(f"duckdb://{tmp_path}/shop.duckdb")
+    missing.require_database(create=True)  # created on connecting
+    with pytest.raises(TransformsError, match=r"^no DuckDB file at .*shop\.duckdb: run `tr"):
+        missing.require_database(create=False)
+    nested = Target.parse(f"duckdb://{tmp_path}/nodir/shop.duckdb")
+    for create in (True, False):
+        with pytest.raises(TransformsError, match="nodir"):
+            nested.require_database(create=create)
+    with pytest.raises(TransformsError, match="is a folder, not a DuckDB file"):
+        Target.parse(f"duckdb://{tmp_path}").require_database(create=True)
+    Target.parse("duckdb://").require_database(create=False)  # in memory: nothing to check
+    with pytest.raises(TransformsError, match="no Spark warehouse at"):
+        Target.parse(f"spark://{tmp_path}/warehouse").require_database(create=False)
+    Target.parse(f"spark://{tmp_path}/warehouse").require_database(create=True)
+    Target.parse("sc://spark.internal").require_database(create=False)  # a server's business
+    assert sorted(tmp_path.iterdir()) == []
