@@ -71,12 +71,19 @@ class RichReporter:
         with self._lock:
             self._running.pop(build.name, None)
             self._built += 1
+        self._redraw()
         self.console.print(
             f"  [green]✓[/] {build.name:<30} [cyan]{build.rows:>11,}[/] rows "
             f"[dim]{build.seconds:6.2f} s[/]  {changes(build)}",
             overflow="ellipsis",
             no_wrap=True,
         )
+
+    def _redraw(self) -> None:
+        """The live area as the state is now: a line printed next redraws the area, but as
+        last refreshed (up to 1/8 s old), which would show a model built as still building."""
+        if self._live is not None:
+            self._live.refresh()
 
     def progress(self) -> RenderableType:
         """The live area: a line per model building now, with its seconds, then the count."""
@@ -101,6 +108,7 @@ class RichReporter:
     def layer_checked(self, layer: str, results: list[CheckResult], seconds: float) -> None:
         with self._lock:
             self._running.clear()  # a layer ends once every build of it has (or was stopped)
+        self._redraw()
         failed = [r for r in results if not r.passed]
         passed = len(results) - len(failed)
         style = "red" if any(r.is_error for r in failed) else "yellow" if failed else "green"
