@@ -263,3 +263,19 @@ def test_generate_prints_a_line_per_table_and_on_a_terminal_its_progress(
     assert "generating the tables (scale 0.005, seed 42)" in out
     assert "loading events (" in out
     assert all(f"{name:<10}" in out for name in TABLES)  # the lines, above the spinner
+
+
+@pytest.mark.duckdb
+def test_generate_interrupted_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import examples.generate
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(examples.generate, "generate", interrupted)
+    assert main(["generate", "--target", f"duckdb://{tmp_path}/shop.duckdb"]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert err.startswith("interrupted: the example tables may be incomplete")

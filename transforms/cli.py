@@ -182,7 +182,15 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["generate"]:
         from examples.generate import main as generate
 
-        return generate(argv[1:], prog="transforms generate")
+        try:
+            return generate(argv[1:], prog="transforms generate")
+        except KeyboardInterrupt:
+            err.print(
+                "[bold red]interrupted:[/] the example tables may be incomplete: "
+                "run `transforms generate --replace`",
+                soft_wrap=True,
+            )
+            return 130
     args = _parser().parse_args(argv)
     out = Console(highlight=False)
     try:
