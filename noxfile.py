@@ -19,7 +19,8 @@ def tests(session: nox.Session) -> None:
     server, Spark tests without Java; both fail under CI=true)."""
     session.install("-e", ".[test,spark]")
     workers = os.environ.get("PYTEST_WORKERS", "2")
-    session.run("pytest", "-n", workers, *session.posargs)
+    # --dist loadgroup: Spark's tests on one worker, one JVM (tests/conftest.py)
+    session.run("pytest", "-n", workers, "--dist", "loadgroup", *session.posargs)
 
 
 @nox.session(python=PYTHON)

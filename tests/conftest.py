@@ -3,9 +3,9 @@ and the models' tests (``every_engine``) on Spark too.
 
 PostgreSQL tests use a database created for this test session (dropped at the end) and
 fresh schemas per test. Without a reachable server they skip locally, but fail under CI=true.
-Spark tests share one local SparkSession per test process (a warehouse in a temporary
-directory; it takes seconds to start) and a database per test; without pyspark or Java they
-skip locally, and fail under CI=true.
+Spark tests share one local SparkSession (a warehouse in a temporary directory; it takes
+seconds to start), run on one xdist worker, and use a database per test; without pyspark or
+Java they skip locally, and fail under CI=true.
 """
 
 from __future__ import annotations
@@ -33,6 +33,16 @@ ENGINES = [
     pytest.param("spark", marks=pytest.mark.spark, id="spark"),
 ]
 INCREMENTAL_ENGINES = ENGINES[:2]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Spark's tests first, all on one xdist worker (``--dist loadgroup``): one JVM for the
+    suite instead of one a worker, and the longest tests start first, while the other worker
+    takes the rest."""
+    spark = [item for item in items if item.get_closest_marker("spark")]
+    for item in spark:
+        item.add_marker(pytest.mark.xdist_group("spark"))
+    items[:] = spark + [item for item in items if not item.get_closest_marker("spark")]
 
 
 def _admin_connect(url: str) -> psycopg.Connection:

@@ -6,10 +6,12 @@ import math
 import uuid
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 import transforms
 from examples.generate import KINDS_OF_BREAK, generate, load
+from transforms.engine.compile import compile_all
 from transforms.engine.dialects import Dialect
 from transforms.engine.target import Target
 from transforms.project import webshop
@@ -70,13 +72,24 @@ def test_duckdb_and_postgres_build_identical_tables(tmp_path: Any, pg_url: str) 
 def test_spark_builds_the_tables_duckdb_and_postgres_build(
     tmp_path: Any, pg_url: str, spark_url: str
 ) -> None:
+    """The three engines' tables are equal; on Spark the sources arrive as a Parquet extract
+    (`transforms load`), the published models leave as Parquet (`transforms export`) with the
+    rows DuckDB has, and each file of `transforms compile --dialect spark` returns the rows the
+    run built."""
     tables = generate(scale=SCALE)
     duck, duck_dialect, duck_con = _build(f"duckdb://{tmp_path}/parity.duckdb", tables)
     pg, pg_dialect, pg_con = _build(pg_url, tables, target_schema="three")
     tag = uuid.uuid4().hex[:8]
-    spark, spark_dialect, spark_con = _build(
-        spark_url, tables, source=f"src_{tag}", target_schema=f"an_{tag}"
-    )
+    source, target = f"src_{tag}", f"an_{tag}"
+    spark_dialect = Dialect.for_target(Target.parse(spark_url))
+    spark_con = spark_dialect.connect()
+    extract = tmp_path / "extract"
+    extract.mkdir()
+    for name, table in tables.items():
+        if name in webshop().sources:
+            pq.write_table(table, extract / f"{name}.parquet")
+    transforms.load_parquet(extract, spark_con, source_schema=source)
+    spark = transforms.build(spark_con, source_schema=source, target_schema=target)
     try:
         assert duck.errors == pg.errors == spark.errors == []
         assert duck.rows() == pg.rows() == spark.rows()
@@ -92,10 +105,35 @@ def test_spark_builds_the_tables_duckdb_and_postgres_build(
                 assert len(left) == len(other), name
                 for a, b in zip(left, other, strict=True):
                     assert all(_same(x, y) for x, y in zip(a, b, strict=True)), (name, a, b)
+
+        exported = transforms.export_parquet(tmp_path / "out", spark_con, target_schema=target)
+        assert exported.rows() == duck.rows()
+        for name in webshop().order:
+            written = pq.read_table(tmp_path / "out" / f"{name}.parquet").to_pylist()
+            rows = sorted(
+                (tuple(r.values()) for r in written),
+                key=lambda r: tuple((v is None, str(v)) for v in r),
+            )
+            left = _rows(duck_con, duck_dialect, name)
+            pairs = zip(left, rows, strict=True)
+            assert all(_same(x, y) for a, b in pairs for x, y in zip(a, b, strict=True)), name
+
+        compiled = compile_all(
+            webshop(), tmp_path / "sql", dialect="spark", source_schema=source, target_schema=target
+        )
+        for path in compiled:
+            query = f"SELECT * FROM ({path.read_text().rstrip().rstrip(';')})"
+            built = f"SELECT * FROM {spark_dialect.q(target, path.stem)}"
+            [(missing, extra)] = spark_dialect.sql(
+                spark_con,
+                f"SELECT (SELECT COUNT(*) FROM ({built} EXCEPT ALL {query})), "
+                f"(SELECT COUNT(*) FROM ({query} EXCEPT ALL {built}))",
+            )
+            assert (missing, extra) == (0, 0), path.stem
     finally:
         for schema in ("three", "three_meta"):
             pg_dialect.sql(pg_con, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        for schema in (f"src_{tag}", f"an_{tag}", f"an_{tag}_meta"):
+        for schema in (source, target, f"{target}_meta"):
             spark_dialect.sql(spark_con, f"DROP DATABASE IF EXISTS {schema} CASCADE")
         pg_con.disconnect()
         duck_con.disconnect()

@@ -254,6 +254,36 @@ def _connect_session(target: Target) -> Any:
     return session
 
 
+def _in_use(target: Target, pid: int | None) -> TransformsError:
+    who = f"process {pid}" if pid else "another process"
+    return TransformsError(
+        f"the Spark warehouse {target.path} is in use by {who} (its embedded catalog admits "
+        "one process at a time): wait for it to finish"
+    )
+
+
+def _catalog_holder(directory: Path) -> int | None:
+    """The process whose JVM holds the warehouse's embedded catalog, if another one does.
+
+    Derby holds a POSIX lock on ``metastore_db/dbex.lck`` while it runs. Read from
+    /proc/locks (Linux) rather than by taking the lock: closing any descriptor of the file
+    would drop the locks this process holds on it. Elsewhere, None: starting Spark fails
+    the same way, only later (Dialect.connect)."""
+    try:
+        info = (directory / "metastore_db" / "dbex.lck").stat()
+        locks = Path("/proc/locks").read_text()
+    except OSError:
+        return None
+    device = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+    for line in locks.splitlines():
+        fields = line.split()
+        if "POSIX" in fields and device in fields:
+            pid = int(fields[fields.index("POSIX") + 3])
+            if pid != os.getpid():
+                return pid
+    return None
+
+
 def _quiet_python_loggers() -> None:
     """PySpark 4 logs every failed query on stderr (as JSON) before raising it: the error is
     the exception's, which the runner reports; the CLI prints one line."""
@@ -283,6 +313,9 @@ def spark_session(target: Target) -> Any:
         else:
             _require_java()
             assert target.path is not None
+            holder = _catalog_holder(Path(target.path))
+            if holder is not None:
+                raise _in_use(target, holder)
             try:
                 session = _local_session(Path(target.path))
             except Exception as exc:
@@ -315,10 +348,7 @@ class Spark(Dialect):
         except Exception as exc:
             text = str(exc)
             if "Derby" in text or "metastore" in text.lower() or "HiveClient" in text:
-                raise TransformsError(
-                    f"the Spark warehouse {self.target.path} is in use by another process "
-                    "(its embedded catalog admits one at a time): wait for it to finish"
-                ) from None
+                raise _in_use(self.target, None) from None
             raise TransformsError(
                 f"cannot reach Spark at {self.target.display}: {_first_line(text)}"
             ) from None
@@ -435,8 +465,6 @@ class Spark(Dialect):
         models: Sequence[str],
         statements: Sequence[str] = (),
     ) -> None:
-        if statements:
-            raise TransformsError(f"Spark builds every model whole: {self.full_only}")
         tables = {
             r[1]: r
             for r in self.sql(con, f"SHOW TABLES IN {self.q(target_schema)}")
@@ -458,6 +486,10 @@ class Spark(Dialect):
                 f"CREATE OR REPLACE VIEW {self.q(target_schema, model)} AS "
                 f"SELECT * FROM {self.q(target_schema, built)}",
             )
+        # What goes with the publish (`load` drops the generator's clock), after the swaps: no
+        # transaction holds them together here. Increments' deletes never come: full_only.
+        for statement in statements:
+            self.sql(con, statement)
 
     @contextlib.contextmanager
     def run_lock(self, con: SQLBackend, target_schema: str, timeout: float) -> Iterator[None]:
