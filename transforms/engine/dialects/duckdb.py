@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import ibis
@@ -205,9 +205,72 @@ class DuckDB(Dialect):
             raw.unregister("__transforms_load")
 
 
+class _Read:
+    """A query of Ibis's whose rows it fetches as Arrow, run as a relation when fetched.
+
+    Ibis 12.0.0 reads metadata and batches as ``con.execute(sql).fetch_arrow_table()`` and
+    ``.fetch_record_batch()``: DuckDB 1.5 deprecates both, DuckDB 2 removed them (Ibis fixed it
+    after 12.0.0), and DuckDB 2 warns that its DB-API result's ``to_arrow_table()`` copies the
+    rows once more. A relation's ``to_arrow_table()`` and ``to_arrow_reader()`` exist on both
+    lines. Anything else asked of it runs the statement as ``execute`` would have.
+    """
+
+    __slots__ = ("_cursor", "_params", "_query", "_raw")
+
+    def __init__(self, raw: Any, query: Any, params: Any = None) -> None:
+        self._raw, self._query, self._params = raw, query, params
+        self._cursor: Any = None
+
+    def fetch_arrow_table(self, rows_per_batch: int = 1_000_000) -> pa.Table:
+        return self._raw.sql(self._query, params=self._params).to_arrow_table(rows_per_batch)
+
+    def fetch_record_batch(self, rows_per_batch: int = 1_000_000) -> pa.RecordBatchReader:
+        return self._raw.sql(self._query, params=self._params).to_arrow_reader(rows_per_batch)
+
+    def __getattr__(self, name: str) -> Any:
+        if self._cursor is None:
+            self._cursor = self._raw.execute(self._query, self._params)
+        return getattr(self._cursor, name)
+
+
+class _Reading:
+    """The DuckDB connection seen by one of Ibis's methods that fetch Arrow: its statements are
+    :class:`_Read` (they read; they run when their result is used), the rest is the connection."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def execute(self, query: Any, parameters: Any = None) -> _Read:
+        return _Read(self._raw, query, parameters)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
+def _reading(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` of Ibis's DuckDB backend, run with its connection seen as :class:`_Reading`."""
+
+    @functools.wraps(method)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raw = self.con
+        self.con = _Reading(raw)
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self.con = raw
+
+    return run
+
+
 @functools.cache
 def _duckdb_backend() -> type[SQLBackend]:
-    """Ibis's DuckDB backend, reading table schemas without pyarrow.
+    """Ibis's DuckDB backend on DuckDB 1.5 and 2, reading table schemas without pyarrow.
+
+    The methods of Ibis 12.0.0 that fetch with what DuckDB 2 removed (``fetch_arrow_table``,
+    ``fetch_record_batch`` on a connection) run their reads as relations (:func:`_reading`), on
+    DuckDB 1.5 and 2 alike; the connection itself stays DuckDB's, as callers get it.
 
     ``Backend.get_schema`` fetches ``DESCRIBE`` as an Arrow table: the first call imports pyarrow
     (0.25 s of every run, which needs it nowhere else). The same three columns fetched as rows
@@ -222,6 +285,12 @@ def _duckdb_backend() -> type[SQLBackend]:
     to_ibis = functools.cache(DuckDBCompiler.type_mapper.from_string)
 
     class DuckDBBackend(Backend):
+        list_catalogs = _reading(Backend.list_catalogs)
+        list_databases = _reading(Backend.list_databases)
+        list_tables = _reading(Backend.list_tables)
+        to_pyarrow_batches = _reading(Backend.to_pyarrow_batches)
+        _get_schema_using_query = _reading(Backend._get_schema_using_query)
+
         def get_schema(
             self, table_name: str, *, catalog: str | None = None, database: str | None = None
         ) -> sch.Schema:
