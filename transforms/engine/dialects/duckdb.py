@@ -196,11 +196,23 @@ class DuckDB(Dialect):
     ) -> None:
         self.check_schema_name(con, schema)
         self.ensure_schema(con, schema)
+        import pyarrow as pa
+
         verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE"
+        # A column of nothing but NULLs (Arrow's null type) gets the type every engine gives it
+        # (Dialect.sql_type): DuckDB 1.5 reads it as INTEGER, DuckDB 2 keeps its NULL type.
+        nulls = [
+            f"CAST({self.q(f.name)} AS {self.sql_type(f.type)}) AS {self.q(f.name)}"
+            for f in data.schema
+            if pa.types.is_null(f.type)
+        ]
+        columns = f"* REPLACE ({', '.join(nulls)})" if nulls else "*"
         raw = con.con
         raw.register("__transforms_load", data)
         try:
-            self.sql(con, f"{verb} {self.q(schema, table)} AS SELECT * FROM __transforms_load")
+            self.sql(
+                con, f"{verb} {self.q(schema, table)} AS SELECT {columns} FROM __transforms_load"
+            )
         finally:
             raw.unregister("__transforms_load")
 
