@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -16,6 +17,7 @@ from transforms.engine.dialects.base import (
     BUILD_PREFIX,
     SCRATCH_CATALOG,
     Dialect,
+    _first_line,
     _literal,
 )
 from transforms.engine.errors import TransformsError
@@ -60,7 +62,7 @@ class DuckDB(Dialect):
                     f"the DuckDB file {self.target.path} is in use by another process "
                     "(another run, or an open client): wait for it to finish or close it"
                 ) from None
-            raise TransformsError(f"cannot open DuckDB file {self.target.path}: {exc}") from None
+            raise TransformsError(_open_error(self.target.path, str(exc))) from None
         # Ibis leaves NULLS LAST to DuckDB's default: pin it, the tie-breaks depend on it
         self.sql(con, "SET default_null_order = 'nulls_last'")
         for name, value in self.session_settings.items():
@@ -215,6 +217,42 @@ class DuckDB(Dialect):
             )
         finally:
             raw.unregister("__transforms_load")
+
+
+# DuckDB's refusal of a file of another storage format ("… version number 69, but we can only
+# read versions between 64 and 68. …", five lines), from 1.5 and 2 alike
+_STORAGE_VERSION = re.compile(
+    r"version number (\d+), but we can only read (?:storage )?versions between (\d+) and (\d+)"
+)
+
+
+def _open_error(path: str | None, message: str) -> str:
+    """One line for DuckDB's error opening the file ``path``: what to do about a file of a newer
+    or an older storage format than the installed DuckDB reads, else DuckDB's first line."""
+    import duckdb
+
+    installed = duckdb.__version__
+    found = _STORAGE_VERSION.search(message)
+    if found is None:
+        return f"cannot open DuckDB file {path}: {_first_line(message)}"
+    version, oldest, newest = map(int, found.groups())
+    if version > newest:
+        if int(installed.split(".")[0]) < 2:
+            action = "upgrade DuckDB: pip install -U 'duckdb>=2,<3'"
+        else:
+            action = (
+                "it needs a DuckDB newer than webshop-transforms supports (duckdb<3): "
+                "open it with the DuckDB that wrote it"
+            )
+        return (
+            f"the DuckDB file {path} was written by a newer DuckDB (storage version {version}) "
+            f"than the installed duckdb {installed} reads ({oldest}-{newest}): {action}"
+        )
+    return (
+        f"the DuckDB file {path} was written by an old DuckDB (storage version {version}) that "
+        f"the installed duckdb {installed} cannot read ({oldest}-{newest}): export it with the "
+        "DuckDB that wrote it (EXPORT DATABASE) and import it into a new file (IMPORT DATABASE)"
+    )
 
 
 class _Read:
