@@ -200,10 +200,10 @@ class DuckDB(Dialect):
         *,
         replace: bool = False,
     ) -> None:
-        self.check_schema_name(con, schema)
-        self.ensure_schema(con, schema)
         import pyarrow as pa
 
+        self.check_schema_name(con, schema)
+        self.ensure_schema(con, schema)
         verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE"
         # A column of nothing but NULLs (Arrow's null type) gets the type every engine gives it
         # (Dialect.sql_type): DuckDB 1.5 reads it as INTEGER, DuckDB 2 keeps its NULL type.
@@ -289,7 +289,9 @@ class _Read:
 
 class _Reading:
     """The DuckDB connection seen by one of Ibis's methods that fetch Arrow: its statements are
-    :class:`_Read` (they read; they run when their result is used), the rest is the connection."""
+    :class:`_Read`, run when their result is used (each statement of those methods reads and is
+    read), the rest is the connection. It is swapped in for the call: a connection serves one
+    thread at a time, as DuckDB's own (a thread of its own takes a cursor)."""
 
     __slots__ = ("_raw",)
 
