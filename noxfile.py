@@ -1,8 +1,11 @@
-"""Developer tasks: `nox -s demo` (the main job), `nox -s tests`, `lint`, `typecheck`, `bench`."""
+"""Developer tasks: `nox -s demo` (the main job), `nox -s tests`, `lint`, `typecheck`, `bench`;
+`tests_duckdb-1.5` and `tests_duckdb-2`: the DuckDB tests on one DuckDB line."""
 
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 
 import nox
 
@@ -13,14 +16,58 @@ nox.options.default_venv_backend = "venv"
 PYTHON = "3.11"
 
 
-@nox.session(python=PYTHON)
-def tests(session: nox.Session) -> None:
-    """The whole suite on DuckDB, PostgreSQL and Spark (PostgreSQL tests skip locally without a
-    server, Spark tests without Java; both fail under CI=true)."""
-    session.install("-e", ".[test,spark]")
+# The DuckDB lines the package supports (pyproject.toml: duckdb>=1.5,<3), newest last.
+DUCKDB_LINES = {"1.5": "duckdb>=1.5,<1.6", "2": "duckdb>=2,<3"}
+# What `tests` runs on the older line besides the whole suite on the newest: the tests of what
+# differs between the lines (Ibis's DuckDB methods, loading Arrow and Parquet, opening files of
+# either), not every model again (docs/decisions.md, "DuckDB 1.5 and 2").
+OLDER_LINE_TESTS = [
+    "tests/test_ibis_smoke.py",
+    "tests/test_duckdb_storage.py",
+    "tests/test_generate.py",
+    "tests/test_parquet.py",
+    "tests/test_sources.py",
+    "tests/test_api.py",
+    "-m",
+    "not postgres and not spark and not slow",  # unmarked tests of these files run on DuckDB
+]
+
+
+def _pytest(session: nox.Session, line: str, args: list[str]) -> None:
+    """pytest on DuckDB ``line``; given the Python of a session of the other line, if one has
+    been made, for the tests of that line's files (tests/test_duckdb_storage.py)."""
+    others = ["tests_duckdb-1.5"] if line == "2" else ["tests", "tests_duckdb-2"]
+    venvs = Path(session.virtualenv.location).parent
+    pythons = [venvs / re.sub(r"[^\w\s-]", "-", name) / "bin" / "python" for name in others]
+    found = [str(p) for p in pythons if p.exists()]
+    env = {"TRANSFORMS_TEST_DUCKDB_PEER": found[0]} if found else {}
     workers = os.environ.get("PYTEST_WORKERS", "2")
     # --dist loadgroup: Spark's tests on one worker, one JVM (tests/conftest.py)
-    session.run("pytest", "-n", workers, "--dist", "loadgroup", *session.posargs)
+    session.run("pytest", "-n", workers, "--dist", "loadgroup", *args, env=env)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The whole suite on DuckDB 2, PostgreSQL and Spark (PostgreSQL tests skip locally without
+    a server, Spark tests without Java; both fail under CI=true); then `tests_duckdb-1.5` with
+    the tests of what differs on DuckDB 1.5 (OLDER_LINE_TESTS; posargs, when given, instead)."""
+    session.install("-e", ".[test,spark]", DUCKDB_LINES["2"])
+    _pytest(session, "2", session.posargs)
+    session.notify("tests_duckdb-1.5", None if session.posargs else OLDER_LINE_TESTS)
+
+
+@nox.session(python=PYTHON, name="tests_duckdb-1.5")
+def tests_duckdb_1_5(session: nox.Session) -> None:
+    """The DuckDB tests on DuckDB 1.5 (posargs: another pytest selection)."""
+    session.install("-e", ".[test]", DUCKDB_LINES["1.5"])
+    _pytest(session, "1.5", session.posargs or ["-m", "duckdb"])
+
+
+@nox.session(python=PYTHON, name="tests_duckdb-2")
+def tests_duckdb_2(session: nox.Session) -> None:
+    """The DuckDB tests on DuckDB 2 (posargs: another pytest selection)."""
+    session.install("-e", ".[test]", DUCKDB_LINES["2"])
+    _pytest(session, "2", session.posargs or ["-m", "duckdb"])
 
 
 @nox.session(python=PYTHON)

@@ -177,6 +177,28 @@ def test_connect_refuses_other_engines() -> None:
         transforms.connect(sqlite)  # type: ignore[arg-type]
 
 
+@pytest.mark.duckdb
+def test_a_callers_own_ibis_duckdb_connection_builds_and_exports(tmp_path: Path) -> None:
+    """A service's own ``ibis.duckdb.connect()`` (not ours): on DuckDB 2 Ibis 12's own
+    ``to_pyarrow_batches`` fails; the export streams through the dialect instead."""
+    import ibis
+    import pyarrow.parquet as pq
+
+    from transforms.engine.dialects import Dialect
+    from transforms.engine.target import Target
+
+    con = ibis.duckdb.connect(str(tmp_path / "service.duckdb"))
+    try:
+        data = generate(scale=0.01)
+        load(con, Dialect.for_target(Target.parse("duckdb://")), "public", data)
+        assert transforms.build(con).ok
+        files = transforms.export_parquet(tmp_path / "out", con, select=["mart_sales"])
+        [exported] = files.files
+        assert pq.read_table(exported.path).num_rows == exported.rows > 0
+    finally:
+        con.disconnect()
+
+
 def test_arrow_tables_can_feed_an_expression_directly() -> None:
     """A service holding Arrow tables (no database of its own) can still use the models."""
     import ibis

@@ -278,9 +278,19 @@ def test_cli_debug_shows_the_traceback() -> None:
 
 @pytest.mark.duckdb
 @pytest.mark.parametrize("engine", ["duckdb"], indirect=False)
-def test_cli_errors_name_the_problem(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_errors_name_the_problem(
+    ws: Workspace,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+) -> None:
     # in-process (the command's main()): the process itself is tested above and below
     from transforms.cli import main
+
+    # a case without --target opens ./webshop.duckdb: here, not a file of the checkout (which
+    # another DuckDB line may have written, and then could not open)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRANSFORMS_TARGET", raising=False)
 
     load(ws, 1)
     ws.sql(f"ALTER TABLE {ws.q(ws.source_schema, 'orders')} DROP COLUMN shipped_at")

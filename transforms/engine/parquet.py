@@ -402,7 +402,7 @@ def export_models(
                 temporary = directory / f".{name}.{uuid.uuid4().hex[:12]}{EXTENSION}.tmp"
                 written.append((temporary, final))
                 rows = 0
-                reader = con.to_pyarrow_batches(tables[name], chunk_size=BATCH_ROWS)
+                reader = dialect.arrow_batches(con, tables[name], BATCH_ROWS)
                 try:
                     with pq.ParquetWriter(temporary, target) as writer:
                         for batch in reader:

@@ -182,7 +182,11 @@ class Dialect:
         """For each column of ``table``, an aggregate counting its distinct non-NULL values."""
         return count_distinct(table, columns)
 
-    # loading
+    # loading and export
+    def arrow_batches(self, con: SQLBackend, table: ibis.Table, rows: int) -> pa.RecordBatchReader:
+        """The rows of ``table`` as a stream of record batches of up to ``rows`` rows."""
+        return con.to_pyarrow_batches(table, chunk_size=rows)
+
     def load_arrow(
         self,
         con: SQLBackend,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import ibis
@@ -16,6 +17,7 @@ from transforms.engine.dialects.base import (
     BUILD_PREFIX,
     SCRATCH_CATALOG,
     Dialect,
+    _first_line,
     _literal,
 )
 from transforms.engine.errors import TransformsError
@@ -60,7 +62,7 @@ class DuckDB(Dialect):
                     f"the DuckDB file {self.target.path} is in use by another process "
                     "(another run, or an open client): wait for it to finish or close it"
                 ) from None
-            raise TransformsError(f"cannot open DuckDB file {self.target.path}: {exc}") from None
+            raise TransformsError(_open_error(self.target.path, str(exc))) from None
         # Ibis leaves NULLS LAST to DuckDB's default: pin it, the tie-breaks depend on it
         self.sql(con, "SET default_null_order = 'nulls_last'")
         for name, value in self.session_settings.items():
@@ -185,6 +187,10 @@ class DuckDB(Dialect):
             self.sql(con, "ROLLBACK")
             raise
 
+    def arrow_batches(self, con: SQLBackend, table: ibis.Table, rows: int) -> pa.RecordBatchReader:
+        # our backend's method, on a caller's own Ibis connection too (Ibis's fails on DuckDB 2)
+        return _duckdb_backend().to_pyarrow_batches(con, table, chunk_size=rows)
+
     def load_arrow(
         self,
         con: SQLBackend,
@@ -194,20 +200,133 @@ class DuckDB(Dialect):
         *,
         replace: bool = False,
     ) -> None:
+        import pyarrow as pa
+
         self.check_schema_name(con, schema)
         self.ensure_schema(con, schema)
         verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE"
+        # A column of nothing but NULLs (Arrow's null type) gets the type every engine gives it
+        # (Dialect.sql_type): DuckDB 1.5 reads it as INTEGER, DuckDB 2 keeps its NULL type.
+        nulls = [
+            f"CAST({self.q(f.name)} AS {self.sql_type(f.type)}) AS {self.q(f.name)}"
+            for f in data.schema
+            if pa.types.is_null(f.type)
+        ]
+        columns = f"* REPLACE ({', '.join(nulls)})" if nulls else "*"
         raw = con.con
         raw.register("__transforms_load", data)
         try:
-            self.sql(con, f"{verb} {self.q(schema, table)} AS SELECT * FROM __transforms_load")
+            self.sql(
+                con, f"{verb} {self.q(schema, table)} AS SELECT {columns} FROM __transforms_load"
+            )
         finally:
             raw.unregister("__transforms_load")
 
 
+# DuckDB's refusal of a file of another storage format ("… version number 69, but we can only
+# read versions between 64 and 68. …", five lines), from 1.5 and 2 alike
+_STORAGE_VERSION = re.compile(
+    r"version number (\d+), but we can only read (?:storage )?versions between (\d+) and (\d+)"
+)
+
+
+def _open_error(path: str | None, message: str) -> str:
+    """One line for DuckDB's error opening the file ``path``: what to do about a file of a newer
+    or an older storage format than the installed DuckDB reads, else DuckDB's first line."""
+    import duckdb
+
+    installed = duckdb.__version__
+    found = _STORAGE_VERSION.search(message)
+    if found is None:
+        return f"cannot open DuckDB file {path}: {_first_line(message)}"
+    version, oldest, newest = map(int, found.groups())
+    if version > newest:
+        if int(installed.split(".")[0]) < 2:
+            action = "upgrade DuckDB: pip install -U 'duckdb>=2,<3'"
+        else:
+            action = (
+                "it needs a DuckDB newer than webshop-transforms supports (duckdb<3): "
+                "open it with the DuckDB that wrote it"
+            )
+        return (
+            f"the DuckDB file {path} was written by a newer DuckDB (storage version {version}) "
+            f"than the installed duckdb {installed} reads ({oldest}-{newest}): {action}"
+        )
+    return (
+        f"the DuckDB file {path} was written by an old DuckDB (storage version {version}) that "
+        f"the installed duckdb {installed} cannot read ({oldest}-{newest}): export it with the "
+        "DuckDB that wrote it (EXPORT DATABASE) and import it into a new file (IMPORT DATABASE)"
+    )
+
+
+class _Read:
+    """A query of Ibis's whose rows it fetches as Arrow, run as a relation when fetched.
+
+    Ibis 12.0.0 reads metadata and batches as ``con.execute(sql).fetch_arrow_table()`` and
+    ``.fetch_record_batch()``: DuckDB 1.5 deprecates both, DuckDB 2 removed them (Ibis fixed it
+    after 12.0.0), and DuckDB 2 warns that its DB-API result's ``to_arrow_table()`` copies the
+    rows once more. A relation's ``to_arrow_table()`` and ``to_arrow_reader()`` exist on both
+    lines. Anything else asked of it runs the statement as ``execute`` would have.
+    """
+
+    __slots__ = ("_cursor", "_params", "_query", "_raw")
+
+    def __init__(self, raw: Any, query: Any, params: Any = None) -> None:
+        self._raw, self._query, self._params = raw, query, params
+        self._cursor: Any = None
+
+    def fetch_arrow_table(self, rows_per_batch: int = 1_000_000) -> pa.Table:
+        return self._raw.sql(self._query, params=self._params).to_arrow_table(rows_per_batch)
+
+    def fetch_record_batch(self, rows_per_batch: int = 1_000_000) -> pa.RecordBatchReader:
+        return self._raw.sql(self._query, params=self._params).to_arrow_reader(rows_per_batch)
+
+    def __getattr__(self, name: str) -> Any:
+        if self._cursor is None:
+            self._cursor = self._raw.execute(self._query, self._params)
+        return getattr(self._cursor, name)
+
+
+class _Reading:
+    """The DuckDB connection seen by one of Ibis's methods that fetch Arrow: its statements are
+    :class:`_Read`, run when their result is used (each statement of those methods reads and is
+    read), the rest is the connection. It is swapped in for the call: a connection serves one
+    thread at a time, as DuckDB's own (a thread of its own takes a cursor)."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def execute(self, query: Any, parameters: Any = None) -> _Read:
+        return _Read(self._raw, query, parameters)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
+def _reading(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` of Ibis's DuckDB backend, run with its connection seen as :class:`_Reading`."""
+
+    @functools.wraps(method)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raw = self.con
+        self.con = _Reading(raw)
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self.con = raw
+
+    return run
+
+
 @functools.cache
 def _duckdb_backend() -> type[SQLBackend]:
-    """Ibis's DuckDB backend, reading table schemas without pyarrow.
+    """Ibis's DuckDB backend on DuckDB 1.5 and 2, reading table schemas without pyarrow.
+
+    The methods of Ibis 12.0.0 that fetch with what DuckDB 2 removed (``fetch_arrow_table``,
+    ``fetch_record_batch`` on a connection) run their reads as relations (:func:`_reading`), on
+    DuckDB 1.5 and 2 alike; the connection itself stays DuckDB's, as callers get it.
 
     ``Backend.get_schema`` fetches ``DESCRIBE`` as an Arrow table: the first call imports pyarrow
     (0.25 s of every run, which needs it nowhere else). The same three columns fetched as rows
@@ -222,6 +341,12 @@ def _duckdb_backend() -> type[SQLBackend]:
     to_ibis = functools.cache(DuckDBCompiler.type_mapper.from_string)
 
     class DuckDBBackend(Backend):
+        list_catalogs = _reading(Backend.list_catalogs)
+        list_databases = _reading(Backend.list_databases)
+        list_tables = _reading(Backend.list_tables)
+        to_pyarrow_batches = _reading(Backend.to_pyarrow_batches)
+        _get_schema_using_query = _reading(Backend._get_schema_using_query)
+
         def get_schema(
             self, table_name: str, *, catalog: str | None = None, database: str | None = None
         ) -> sch.Schema:
