@@ -51,7 +51,7 @@ def tests(session: nox.Session) -> None:
     """The whole suite on DuckDB 2, PostgreSQL and Spark (PostgreSQL tests skip locally without
     a server, Spark tests without Java; both fail under CI=true); then `tests_duckdb-1.5` with
     the tests of what differs on DuckDB 1.5 (OLDER_LINE_TESTS; posargs, when given, instead)."""
-    session.install("-e", ".[test,spark]", DUCKDB_LINES["2"])
+    session.install("-e", ".[test,spark,spark-connect]", DUCKDB_LINES["2"])
     _pytest(session, "2", session.posargs)
     session.notify("tests_duckdb-1.5", None if session.posargs else OLDER_LINE_TESTS)
 

@@ -10,6 +10,7 @@ Java they skip locally, and fail under CI=true.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -85,8 +86,9 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def spark_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A local Spark warehouse private to this test process (one SparkSession, shared)."""
+def spark_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A local Spark warehouse private to this test process (one SparkSession, shared), its
+    JVM started with Spark Connect's plugin: ``spark_connect_url`` reaches the same Spark."""
     import importlib.util
     import shutil
 
@@ -94,7 +96,48 @@ def spark_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         _unavailable("pyspark is not installed (pip install -e '.[test,spark]')")
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         _unavailable("Spark needs Java, and there is none")
-    return f"spark://{tmp_path_factory.mktemp('spark')}"
+    url = f"spark://{tmp_path_factory.mktemp('spark')}"
+    connect = _connect_conf() if importlib.util.find_spec("grpc") else None
+    if connect is not None:
+        os.environ["TRANSFORMS_SPARK_CONF"] = json.dumps(connect)
+    try:
+        Dialect.for_target(Target.parse(url)).connect().disconnect()
+    finally:
+        os.environ.pop("TRANSFORMS_SPARK_CONF", None)  # the tests' subprocesses: plain JVMs
+    _connect_urls[url] = (
+        f"sc://localhost:{connect['spark.connect.grpc.binding.port']}/"
+        f";token={connect['spark.connect.authenticate.token']}"
+        if connect
+        else None
+    )
+    yield url
+
+
+_connect_urls: dict[str, str | None] = {}
+
+
+def _connect_conf() -> dict[str, str]:
+    import socket
+
+    with socket.socket() as probe:  # a free port for the Connect server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return {
+        "spark.plugins": "org.apache.spark.sql.connect.SparkConnectPlugin",
+        "spark.connect.grpc.binding.port": str(port),
+        "spark.connect.authenticate.token": uuid.uuid4().hex,
+    }
+
+
+@pytest.fixture(scope="session")
+def spark_connect_url(spark_url: str) -> str:
+    """``sc://localhost:<port>/;token=…``: Spark Connect to the local Spark of ``spark_url``
+    (a token outside localhost would mean TLS)."""
+    url = _connect_urls.get(spark_url)
+    if url is None:
+        _unavailable("no Spark Connect client (pip install -e '.[test,spark,spark-connect]')")
+    assert url is not None
+    return url
 
 
 @dataclass

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,7 @@ import transforms
 from tests import sample_data
 from tests.conftest import Workspace, every_engine
 from transforms.engine.checks import first_rows, run_checks
+from transforms.engine.dialects import Dialect
 from transforms.engine.dialects import spark as spark_dialect
 from transforms.engine.errors import TransformsError
 from transforms.engine.target import Target
@@ -371,3 +373,43 @@ def test_a_second_process_on_a_warehouse_in_use_gets_one_line(ws: Workspace) -> 
     # (no Java warning): the lock is read off /proc/locks
     [line] = proc.stderr.splitlines()
     assert re.search(r"in use by process \d+ \(its embedded catalog", line), proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+def test_spark_connect_builds_what_duckdb_builds(spark_connect_url: str, tmp_path: Path) -> None:
+    """sc://: a Spark Connect server (this process's local Spark, with Connect's plugin)."""
+    wrong = re.sub(r"token=\w+", "token=wrong", spark_connect_url)
+    with pytest.raises(TransformsError) as info:
+        Dialect.for_target(Target.parse(wrong)).connect()
+    [line] = str(info.value).splitlines()
+    assert re.fullmatch(
+        r"cannot reach Spark Connect at sc://localhost:\d+/;token=\*\*\*: UNAUTHENTICATED: .+ "
+        r"\(check the host, the port and the ;token= of the URL\)",
+        line,
+    ), line
+
+    sources = sample_data.sources(1)
+    built = {}
+    tag = uuid.uuid4().hex[:8]
+    for url in (f"duckdb://{tmp_path}/x.duckdb", spark_connect_url):
+        dialect = Dialect.for_target(Target.parse(url))
+        con = dialect.connect()
+        try:
+            for name, table in sources.items():
+                dialect.load_arrow(con, f"src_{tag}", name, table)  # over Connect: a DataFrame
+            result = transforms.build(
+                con, source_schema=f"src_{tag}", target_schema=f"an_{tag}", select=["staging"]
+            )
+            assert result.ok
+            built[url] = {
+                name: sorted(dialect.sql(con, f"SELECT * FROM {dialect.q(f'an_{tag}', name)}"))
+                for name in STAGING
+            }
+        finally:
+            if url == spark_connect_url:
+                for schema in (f"src_{tag}", f"an_{tag}", f"an_{tag}_meta"):
+                    dialect.sql(con, f"DROP DATABASE IF EXISTS {dialect.q(schema)} CASCADE")
+            con.disconnect()
+    duck, connect = built.values()
+    assert connect == duck

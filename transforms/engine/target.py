@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
@@ -179,11 +180,13 @@ class Target:
 
 
 def redact(url: str) -> str:
-    """Mask the password of a URL (``postgres://bob:***@host/db``).
+    """Mask the password of a URL (``postgres://bob:***@host/db``) and a Spark Connect token
+    (``sc://host/;token=***``).
 
     Works on the text up to the last ``@``, not on a URL parse: a password holding an unencoded
     ``#``, ``?`` or ``/`` ends the parsed host early, so a parse would find no password to mask.
     """
+    url = re.sub(r"(;token=)[^;]*", r"\1***", url)  # a Spark Connect token
     scheme, sep, rest = url.partition("://")
     userinfo, at, host = rest.rpartition("@")
     if not sep or not at or ":" not in userinfo:
