@@ -50,6 +50,21 @@ def _one(ws: Workspace, expr: ibis.Table) -> dict[str, Any]:
 
 
 @pytest.mark.duckdb
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [("spark.x=1", "TRANSFORMS_SPARK_CONF is not JSON"), ('["a"]', "must be a JSON object")],
+)
+def test_bad_extra_spark_settings_say_what_to_write(
+    monkeypatch: pytest.MonkeyPatch, value: str, says: str
+) -> None:
+    monkeypatch.setenv("TRANSFORMS_SPARK_CONF", value)
+    with pytest.raises(TransformsError, match=says):
+        spark_dialect._extra_conf()
+    monkeypatch.setenv("TRANSFORMS_SPARK_CONF", '{"spark.executor.cores": 2}')
+    assert spark_dialect._extra_conf() == {"spark.executor.cores": "2"}
+
+
+@pytest.mark.duckdb
 def test_spark_urls_parse() -> None:
     local = Target.parse("spark:///srv/warehouse")
     assert (local.engine, local.path, local.spark_connect) == ("spark", "/srv/warehouse", False)

@@ -90,6 +90,11 @@ def test_parse_postgres(url: str, expected: tuple[object, ...]) -> None:
         ("postgres://bob@h/db", "postgres://bob@h/db"),
         ("postgres://h:5432/db", "postgres://h:5432/db"),
         (f"postgres://bob:{SECRET}#x@h/db", "postgres://bob:***@h/db"),
+        (f"sc://h:15002/;token={SECRET}", "sc://h:15002/;token=***"),
+        (
+            f"sc://h/;user_id=a;token={SECRET};use_ssl=true",
+            "sc://h/;user_id=a;token=***;use_ssl=true",
+        ),
     ],
 )
 def test_redact_masks_the_password(url: str, display: str) -> None:
