@@ -42,8 +42,7 @@ def _pytest(session: nox.Session, line: str, args: list[str]) -> None:
     found = [str(p) for p in pythons if p.exists()]
     env = {"TRANSFORMS_TEST_DUCKDB_PEER": found[0]} if found else {}
     workers = os.environ.get("PYTEST_WORKERS", "2")
-    # --dist loadgroup: Spark's tests on one worker, one JVM (tests/conftest.py)
-    session.run("pytest", "-n", workers, "--dist", "loadgroup", "--durations=15", *args, env=env)
+    session.run("pytest", "-n", workers, "--durations=15", *args, env=env)
 
 
 @nox.session(python=PYTHON)

@@ -3,9 +3,9 @@ and the models' tests (``every_engine``) on Spark too.
 
 PostgreSQL tests use a database created for this test session (dropped at the end) and
 fresh schemas per test. Without a reachable server they skip locally, but fail under CI=true.
-Spark tests share one local SparkSession (a warehouse in a temporary directory; it takes
-seconds to start), run on one xdist worker, and use a database per test; without pyspark or
-Java they skip locally, and fail under CI=true.
+Spark tests share one local SparkSession per test process (a warehouse in a temporary
+directory; it takes seconds to start), run first, and use a database per test; without
+pyspark or Java they skip locally, and fail under CI=true.
 """
 
 from __future__ import annotations
@@ -37,12 +37,10 @@ INCREMENTAL_ENGINES = ENGINES[:2]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Spark's tests first, all on one xdist worker (``--dist loadgroup``): one JVM for the
-    suite instead of one a worker, and the longest tests start first, while the other worker
-    takes the rest."""
+    """Spark's tests first: they are the longest, so both xdist workers start on them (each
+    with a JVM of its own) and finish the suite on the short ones, with no long test left
+    alone at the end. (All of Spark on one worker would be its longer half.)"""
     spark = [item for item in items if item.get_closest_marker("spark")]
-    for item in spark:
-        item.add_marker(pytest.mark.xdist_group("spark"))
     items[:] = spark + [item for item in items if not item.get_closest_marker("spark")]
 
 

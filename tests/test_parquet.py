@@ -304,7 +304,6 @@ def _bad_extracts(root: Path) -> dict[str, tuple[Path, str]]:
     }
 
 
-@pytest.mark.parametrize("engine", ENGINES, indirect=False)
 def test_bad_extracts_are_refused_and_change_nothing(ws: Workspace, tmp_path: Path) -> None:
     transforms.load_parquet(
         write_extract(tmp_path / "good", sample_data.sources(1)),
