@@ -31,7 +31,10 @@ def _build(
 def _rows(
     con: Any, dialect: Dialect, table: str, schema: str = "analytics"
 ) -> list[tuple[Any, ...]]:
-    rows = dialect.sql(con, f"SELECT * FROM {dialect.q(schema, table)}")
+    return _sorted(dialect.sql(con, f"SELECT * FROM {dialect.q(schema, table)}"))
+
+
+def _sorted(rows: Any) -> list[tuple[Any, ...]]:
     return sorted(rows, key=lambda r: tuple((v is None, str(v)) for v in r))
 
 
@@ -110,10 +113,7 @@ def test_spark_builds_the_tables_duckdb_and_postgres_build(
         assert exported.rows() == duck.rows()
         for name in webshop().order:
             written = pq.read_table(tmp_path / "out" / f"{name}.parquet").to_pylist()
-            rows = sorted(
-                (tuple(r.values()) for r in written),
-                key=lambda r: tuple((v is None, str(v)) for v in r),
-            )
+            rows = _sorted(tuple(r.values()) for r in written)
             left = _rows(duck_con, duck_dialect, name)
             pairs = zip(left, rows, strict=True)
             assert all(_same(x, y) for a, b in pairs for x, y in zip(a, b, strict=True)), name
