@@ -8,6 +8,7 @@ Library API (see :mod:`transforms.api`)::
     run = transforms.last_run("duckdb://webshop.duckdb")   # the run log: LoggedRun | None
     expr = transforms.expression("mart_sales", {"orders": ..., "orderitem": ...})
     sql = transforms.compile_sql("stg_orders", dialect="postgres")  # offline
+    tree = transforms.lineage("mart_cart_value", "cart_value")  # column lineage, offline
     transforms.load_parquet("extract/", "duckdb://webshop.duckdb")  # raw tables from Parquet
     transforms.export_parquet("out/", "duckdb://webshop.duckdb")  # published models to Parquet
     row = transforms.contract("mart_sales").model_validate(fetched_row)  # typed, validated
@@ -33,11 +34,13 @@ if TYPE_CHECKING:
         export_parquet,
         expression,
         last_run,
+        lineage,
         load_parquet,
         session,
     )
     from transforms.engine.checks import CheckResult
     from transforms.engine.errors import ContractError, TransformsError
+    from transforms.engine.lineage import ColumnRef, Dependency, Lineage, Reached
     from transforms.engine.parquet import ExportedFile, ExportResult, LoadedTable, LoadResult
     from transforms.engine.reporter import Reporter
     from transforms.engine.results import ModelBuild, RunResult
@@ -56,6 +59,11 @@ _EXPORTS = {
     "expression": "transforms.api",
     "export_parquet": "transforms.api",
     "last_run": "transforms.api",
+    "lineage": "transforms.api",
+    "ColumnRef": "transforms.engine.lineage",
+    "Dependency": "transforms.engine.lineage",
+    "Lineage": "transforms.engine.lineage",
+    "Reached": "transforms.engine.lineage",
     "load_parquet": "transforms.api",
     "ExportedFile": "transforms.engine.parquet",
     "ExportResult": "transforms.engine.parquet",
@@ -71,15 +79,19 @@ _EXPORTS = {
 
 __all__ = [
     "CheckResult",
+    "ColumnRef",
     "ContractError",
+    "Dependency",
     "ExportResult",
     "ExportedFile",
+    "Lineage",
     "LoadResult",
     "LoadedTable",
     "LoggedCheck",
     "LoggedModel",
     "LoggedRun",
     "ModelBuild",
+    "Reached",
     "Reporter",
     "RunResult",
     "TransformsError",
@@ -91,6 +103,7 @@ __all__ = [
     "export_parquet",
     "expression",
     "last_run",
+    "lineage",
     "load_parquet",
     "session",
 ]

@@ -36,6 +36,8 @@ from transforms.project import webshop
 if TYPE_CHECKING:
     from ibis.backends.sql import SQLBackend
 
+    from transforms.engine.lineage import Lineage
+
 __all__ = [
     "LoggedCheck",
     "LoggedModel",
@@ -48,6 +50,7 @@ __all__ = [
     "export_parquet",
     "expression",
     "last_run",
+    "lineage",
     "load_parquet",
     "session",
 ]
@@ -276,6 +279,24 @@ def compile_sql(
         source_schema=source_schema,
         target_schema=target_schema,
     )
+
+
+def lineage(
+    model: str, column: str, *, downstream: bool = False, values_only: bool = False
+) -> Lineage:
+    """The lineage of column ``column`` of model (or source) ``model``, read off the models'
+    expressions (no connection).
+
+    Upstream (default): every column it is computed from, down to the sources, each direct
+    step a :class:`~transforms.engine.lineage.Dependency` of kind ``"value"`` (its value is
+    derived from it) or ``"filter"`` (it decides the rows: filter, join, group, order).
+    ``downstream=True``: every model column that depends on it instead. ``values_only``
+    follows value dependencies alone. Raises :class:`TransformsError` for an unknown model or
+    column (with a did-you-mean).
+    """
+    from transforms.engine.lineage import column_lineage
+
+    return column_lineage(webshop(), model, column, downstream=downstream, values_only=values_only)
 
 
 def contract(model_name: str) -> type[Contract]:

@@ -1,9 +1,10 @@
-"""The ``transforms`` command: run, check, compile, list, generate, load, export. The only code
-that prints."""
+"""The ``transforms`` command: run, check, compile, list, lineage, docs, generate, load, export.
+The only code that prints."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import os
@@ -122,6 +123,25 @@ def _parser() -> argparse.ArgumentParser:
     compile_.add_argument("--source-schema", default="public")
     compile_.add_argument("--target-schema", default="analytics")
     sub.add_parser("list", parents=[common, select], help="list models, layers and dependencies")
+    lineage = sub.add_parser(
+        "lineage",
+        parents=[common],
+        help="where a column comes from, down to the sources (or what depends on it), offline",
+    )
+    lineage.add_argument(
+        "column",
+        metavar="TABLE.COLUMN",
+        help="a model's or a source's column: mart_sales.week_start",
+    )
+    lineage.add_argument(
+        "--downstream", action="store_true", help="every model column that depends on it instead"
+    )
+    lineage.add_argument(
+        "--values",
+        action="store_true",
+        help="follow value dependencies only (not the columns that filter, join, group or order)",
+    )
+    lineage.add_argument("--json", action="store_true", help="print the lineage as JSON")
     docs = sub.add_parser(
         "docs", parents=[common], help="write the documentation site (static HTML)"
     )
@@ -367,6 +387,28 @@ def cmd_list(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
+def cmd_lineage(args: argparse.Namespace, out: Console) -> int:
+    from transforms.engine.lineage import column_lineage
+    from transforms.project import webshop
+
+    table, dot, column = args.column.partition(".")
+    if not dot or not table or not column:
+        raise TransformsError(
+            f"lineage {args.column!r}: give a table and a column, e.g. mart_cart_value.cart_value"
+        )
+    # what transforms.lineage() returns, without the API's imports of every engine
+    found = column_lineage(
+        webshop(), table, column, downstream=args.downstream, values_only=args.values
+    )
+    if args.json:
+        out.print_json(json.dumps(dataclasses.asdict(found)))
+        return 0
+    from transforms.console import lineage_tree
+
+    out.print(lineage_tree(found))
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace, out: Console) -> int:
     from transforms.docs import write_site
 
@@ -444,6 +486,7 @@ COMMANDS = {
     "freshness": cmd_freshness,
     "compile": cmd_compile,
     "list": cmd_list,
+    "lineage": cmd_lineage,
     "docs": cmd_docs,
     "load": cmd_load,
     "export": cmd_export,

@@ -1,11 +1,12 @@
-"""The terminal face of a run: a rich reporter. Only the CLI creates one."""
+"""The terminal face of the commands: a rich reporter of runs, and lineage trees. Only the CLI
+uses it."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -13,9 +14,13 @@ from rich.markup import escape
 from rich.spinner import SPINNERS
 from rich.table import Table
 from rich.text import Text
+from rich.tree import Tree
 
 from transforms.engine.checks import CheckResult
 from transforms.engine.results import ModelBuild, RunResult
+
+if TYPE_CHECKING:
+    from transforms.engine.lineage import ColumnRef, Dependency, Lineage
 
 
 class RichReporter:
@@ -205,3 +210,75 @@ def results_table(results: list[CheckResult]) -> Table:
 
 def _row(sample: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in sample.items())
+
+
+# --- lineage ---------------------------------------------------------------------------------
+
+
+def lineage_tree(lineage: Lineage) -> Tree:
+    """A column's lineage as a tree: each column's inputs below it, down to the sources.
+
+    A column reached again is not expanded twice: it says "(see above)". Downstream, the
+    columns that depend on the asked one, grouped by layer, marts first.
+    """
+    root = lineage.column
+    tree = Tree(_column_label(root, layer=True), guide_style="dim")
+    if lineage.downstream:
+        _readers(tree, lineage)
+        return tree
+    expanded: set[ColumnRef] = {root}
+
+    def grow(branch: Tree, column: ColumnRef) -> None:
+        for upstream, roles in _grouped(lineage.next(column), lambda d: d.upstream):
+            label = f"{_column_label(upstream)}  {_roles_label(roles)}"
+            if upstream in expanded and lineage.next(upstream):
+                branch.add(f"{label}  [dim](see above)[/]")
+                continue
+            expanded.add(upstream)
+            grow(branch.add(label), upstream)
+
+    grow(tree, root)
+    if not lineage.dependencies:
+        tree.add(
+            "[dim]a source column: nothing upstream[/]"
+            if root.layer == "source"
+            else "[dim]computed from no column[/]"
+        )
+    return tree
+
+
+def _readers(tree: Tree, lineage: Lineage) -> None:
+    if not lineage.reached:
+        tree.add("[dim]no model column depends on it[/]")
+    layers: dict[str, Tree] = {}
+    for reached in lineage.reached:
+        col = reached.column
+        if col.layer not in layers:
+            layers[col.layer] = tree.add(f"[bold]{col.layer}[/]")
+        via = [d.upstream for d in lineage.dependencies if d.column == col]
+        through = ", ".join(dict.fromkeys(str(v) for v in via))
+        kind = "[green]value[/]" if reached.kind == "value" else "[yellow]filter[/]"
+        layers[col.layer].add(f"{_column_label(col)}  {kind}  [dim]← {through}[/]")
+
+
+def _grouped(
+    deps: Sequence[Dependency], key: Callable[[Dependency], ColumnRef]
+) -> list[tuple[ColumnRef, list[str]]]:
+    """One entry per column, with the roles of its one or two dependencies, values first."""
+    roles: dict[ColumnRef, list[str]] = {}
+    for d in deps:
+        roles.setdefault(key(d), []).extend(d.roles)
+    return sorted(roles.items(), key=lambda item: item[1][0] != "value")
+
+
+def _column_label(column: ColumnRef, *, layer: bool = False) -> str:
+    """The column in bold; a source's in magenta and marked (a model's name tells its layer)."""
+    if column.layer == "source":
+        return f"[bold magenta]{escape(str(column))}[/] [dim](source)[/]"
+    where = f" [dim]({column.layer})[/]" if layer else ""
+    return f"[bold]{escape(str(column))}[/]{where}"
+
+
+def _roles_label(roles: Sequence[str]) -> str:
+    parts = [f"[green]{r}[/]" if r == "value" else f"[yellow]{r}[/]" for r in roles]
+    return ", ".join(parts)

@@ -17,7 +17,7 @@ column down to the sources, or everything that depends on a source column.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -79,6 +79,7 @@ class Lineage:
 
     column: ColumnRef
     downstream: bool
+    values_only: bool
     dependencies: tuple[Dependency, ...]
     reached: tuple[Reached, ...]
 
@@ -94,14 +95,25 @@ class Lineage:
 
 
 def column_lineage(
-    project: Project, table: str, column: str, *, downstream: bool = False
+    project: Project,
+    table: str,
+    column: str,
+    *,
+    downstream: bool = False,
+    values_only: bool = False,
 ) -> Lineage:
-    """The lineage of ``table.column`` (a model's or a source's) through ``project``."""
+    """The lineage of ``table.column`` (a model's or a source's) through ``project``.
+
+    ``values_only`` follows value dependencies alone: where the value comes from, or what
+    takes its value from the column.
+    """
     root = _ref(project, table, column)
     edges = direct_dependencies(project)
     step: dict[ColumnRef, list[Dependency]] = {}
     for deps in edges.values():
         for d in deps:
+            if values_only and d.kind != "value":
+                continue
             key, _ = (d.upstream, d.column) if downstream else (d.column, d.upstream)
             step.setdefault(key, []).append(d)
 
@@ -128,7 +140,10 @@ def column_lineage(
     return Lineage(
         column=root,
         downstream=downstream,
-        dependencies=tuple(sorted(unique, key=lambda d: (_rank(project, d.column), d.kind))),
+        values_only=values_only,
+        dependencies=tuple(
+            sorted(unique, key=lambda d: (_rank(project, d.column), d.kind != "value"))
+        ),
         reached=tuple(sorted(reached, key=lambda r: _rank(project, r.column))),
     )
 
@@ -148,18 +163,19 @@ def model_dependencies(project: Project, name: str) -> dict[ColumnRef, list[Depe
     """The direct dependencies of each output column of model ``name``, in column order."""
     model = project.models[name]
     expr = project.expression(name, {dep: project.unbound(dep) for dep in model.depends_on})
-    found = _Tracer(set(model.depends_on)).columns(expr.op())
+    tracer = _Tracer()
+    found, rows = tracer.columns(expr.op()), tracer.rows(expr.op())
     out: dict[ColumnRef, list[Dependency]] = {}
     for column in expr.columns:
         ref = ColumnRef(name, column, model.layer)
         deps: list[Dependency] = []
-        for (table, upstream), roles in sorted(found[column].items()):
+        for (table, upstream), roles in sorted(_merge(found[column], rows).items()):
             up = _ref(project, table, upstream)
             if "value" in roles:
                 deps.append(Dependency(ref, up, "value", ("value",)))
-            rows = tuple(r for r in ROW_ROLES if r in roles)
-            if rows:
-                deps.append(Dependency(ref, up, "filter", rows))
+            deciding = tuple(r for r in ROW_ROLES if r in roles)
+            if deciding:
+                deps.append(Dependency(ref, up, "filter", deciding))
         out[ref] = deps
     return out
 
@@ -182,19 +198,26 @@ def _ref(project: Project, table: str, column: str) -> ColumnRef:
 
 
 def _rank(project: Project, ref: ColumnRef) -> tuple[int, int, int]:
-    """Marts first, sources last; within a layer in build order, then in column order."""
+    """Marts first, sources last; in a layer the later built first, then in column order."""
     layer = [*reversed(LAYERS), "source"].index(ref.layer)
-    tables = [*project.order, *project.sources]
-    columns = list(project.columns(ref.table))
-    return (layer, tables.index(ref.table), columns.index(ref.column))
+    if ref.layer == "source":
+        position = list(project.sources).index(ref.table)
+    else:
+        position = -project.order.index(ref.table)
+    return (layer, position, list(project.columns(ref.table)).index(ref.column))
 
 
 # --- reading an expression ---------------------------------------------------------------------
 
 
 def _as(deps: _Deps, role: Role) -> _Deps:
-    """``deps`` seen from a place with ``role``: what was a value decides rows there."""
-    return {k: frozenset(role if r == "value" else r for r in roles) for k, roles in deps.items()}
+    """``deps`` as used by a filter, a join condition, a grouping or an ordering: in that role.
+
+    A filter keeps the ``group`` and ``order`` of what it reads: ``row_number() = 0`` keeps
+    the first row of each group in an order, and those say which row that is.
+    """
+    kept = ("group", "order") if role == "filter" else ()
+    return {k: frozenset(r if r in kept else role for r in roles) for k, roles in deps.items()}
 
 
 def _merge(*many: _Deps) -> _Deps:
@@ -206,18 +229,18 @@ def _merge(*many: _Deps) -> _Deps:
 
 
 class _Tracer:
-    """The input columns each column of a relation depends on, per relation of one model."""
+    """Per relation of one model's expression: what decides each column's value in a row
+    (:meth:`columns`), and what decides which rows there are (:meth:`rows`)."""
 
-    def __init__(self, inputs: set[str]) -> None:
-        self.inputs = inputs
+    def __init__(self) -> None:
         self._memo: dict[ops.Relation, tuple[dict[str, _Deps], _Deps]] = {}
 
     def columns(self, rel: ops.Relation) -> dict[str, _Deps]:
-        """Each column's dependencies, including what decides the relation's rows."""
+        """Each column's dependencies within a row: values, and the matches of a left join."""
         return self._traced(rel)[0]
 
     def rows(self, rel: ops.Relation) -> _Deps:
-        """What decides which rows ``rel`` has (roles other than ``value``)."""
+        """What decides which rows ``rel`` has: filters, join conditions, group keys, orders."""
         return self._traced(rel)[1]
 
     def _traced(self, rel: ops.Relation) -> tuple[dict[str, _Deps], _Deps]:
@@ -230,26 +253,24 @@ class _Tracer:
             case ops.PhysicalTable(name=name):
                 return {c: {(name, c): frozenset({"value"})} for c in rel.schema.names}, {}
             case ops.Project(parent=parent, values=values):
-                rows = self.rows(parent)
-                return {c: _merge(self.value(v), rows) for c, v in values.items()}, rows
+                return {c: self.value(v) for c, v in values.items()}, self.rows(parent)
             case ops.Filter(parent=parent, predicates=predicates):
-                rows = _merge(
-                    self.rows(parent), *(_as(self.value(p), "filter") for p in predicates)
-                )
-                return self._with_rows(parent, rows)
+                kept = [_as(self.value(p), "filter") for p in predicates]
+                return self.columns(parent), _merge(self.rows(parent), *kept)
             case ops.Aggregate(parent=parent, groups=groups, metrics=metrics):
                 keys = [_as(self.value(v), "group") for v in groups.values()]
-                rows = _merge(self.rows(parent), *keys)
                 values = {**groups, **metrics}
-                return {c: _merge(self.value(v), rows) for c, v in values.items()}, rows
+                return {c: self.value(v) for c, v in values.items()}, _merge(
+                    self.rows(parent), *keys
+                )
             case ops.JoinChain():
                 return self._join(rel)
             case ops.DropColumns(parent=parent, columns_to_drop=dropped):
-                kept = {c: d for c, d in self.columns(parent).items() if c not in dropped}
-                return kept, self.rows(parent)
+                kept_columns = {c: d for c, d in self.columns(parent).items() if c not in dropped}
+                return kept_columns, self.rows(parent)
             case ops.Sort(parent=parent, keys=keys):
-                rows = _merge(self.rows(parent), *(_as(self.value(k), "order") for k in keys))
-                return self._with_rows(parent, rows)
+                order = [_as(self.value(k), "order") for k in keys]
+                return self.columns(parent), _merge(self.rows(parent), *order)
             case ops.Reference() | ops.Distinct() | ops.Limit() | ops.Sample():
                 return self._traced(rel.parent)
             case ops.Set(left=left, right=right):
@@ -259,23 +280,18 @@ class _Tracer:
             case _:
                 return self._unknown(rel)
 
-    def _with_rows(self, parent: ops.Relation, rows: _Deps) -> tuple[dict[str, _Deps], _Deps]:
-        return {c: _merge(d, rows) for c, d in self.columns(parent).items()}, rows
-
     def _join(self, chain: ops.JoinChain) -> tuple[dict[str, _Deps], _Deps]:
         tables = [chain.first, *(link.table for link in chain.rest)]
         base = {t: self.columns(t) for t in tables}
-        rows = _merge(self.rows(chain.first))
-        matched: dict[ops.Relation, _Deps] = {}  # the join conditions a side's values depend on
+        rows = self.rows(chain.first)
+        matched: dict[ops.Relation, _Deps] = {}  # what decides the row a left join matches
         for link in chain.rest:
             condition = _merge(*(_as(self.value(p, base), "join") for p in link.predicates))
             if link.how in ("left", "asof"):
                 matched[link.table] = _merge(condition, self.rows(link.table))
             else:  # inner, right, outer, semi, anti, …: the condition decides the rows
                 rows = _merge(rows, condition, self.rows(link.table))
-        scope = {
-            t: {c: _merge(d, matched.get(t, {}), rows) for c, d in base[t].items()} for t in tables
-        }
+        scope = {t: {c: _merge(d, matched.get(t, {})) for c, d in base[t].items()} for t in tables}
         return {c: self.value(v, scope) for c, v in chain.values.items()}, rows
 
     def _set(
@@ -287,22 +303,21 @@ class _Tracer:
             rows = _merge(self.rows(left), self.rows(right))
             return {a: _merge(lcols[a], rcols[b]) for a, b in pairs}, rows
         # INTERSECT / EXCEPT: the right side decides which of the left side's rows are kept
-        rows = _merge(self.rows(left), *(_as(rcols[b], "filter") for _, b in pairs))
-        return self._with_rows(left, rows)
+        right_side = [_as(rcols[b], "filter") for _, b in pairs]
+        return lcols, _merge(self.rows(left), self.rows(right), *right_side)
 
     def _unknown(self, rel: ops.Relation) -> tuple[dict[str, _Deps], _Deps]:
         """An operation not read above: every column may depend on all of its inputs' columns.
 
-        Conservative: a same-named input column is a value, the rest decide the rows.
+        Conservative: a same-named input column is a value, every other one decides the rows.
         """
         parents = [c for c in rel.__children__ if isinstance(c, ops.Relation)]
-        everything = _as(_merge(*(d for p in parents for d in self.columns(p).values())), "filter")
-        rows = _merge(*(self.rows(p) for p in parents))
-        out = {}
-        for c in rel.schema.names:
-            same = [self.columns(p)[c] for p in parents if c in self.columns(p)]
-            out[c] = _merge(everything, *same, rows)
-        return out, rows
+        everything = [_as(d, "filter") for p in parents for d in self.columns(p).values()]
+        rows = _merge(*(self.rows(p) for p in parents), *everything)
+        same = {
+            c: [self.columns(p)[c] for p in parents if c in self.columns(p)] for c in rel.schema
+        }
+        return {c: _merge(*found) for c, found in same.items()}, rows
 
     def value(
         self, node: ops.Node, scope: Mapping[ops.Relation, dict[str, _Deps]] | None = None
@@ -319,9 +334,10 @@ class _Tracer:
                     *(_as(self.value(k, scope), "order") for k in node.order_by),
                 )
             case ops.ScalarSubquery(rel=rel) | ops.ExistsSubquery(rel=rel):
-                return _merge(*self.columns(rel).values())
+                return _merge(self.rows(rel), *self.columns(rel).values())
             case ops.InSubquery(rel=rel, needle=needle):
-                return _merge(self.value(needle, scope), *self.columns(rel).values())
+                found = [self.rows(rel), *self.columns(rel).values()]
+                return _merge(self.value(needle, scope), *found)
             case ops.Relation():
                 return {}  # COUNT(*)'s table: its rows are the enclosing relation's
         where = getattr(node, "where", None) if isinstance(node, ops.Reduction) else None
@@ -329,8 +345,3 @@ class _Tracer:
         if where is not None:
             parts.append(_as(self.value(where, scope), "filter"))
         return _merge(*parts)
-
-
-def describe(roles: Iterable[Role]) -> str:
-    """``value``, ``join``, ``group, order``: the roles of a column's dependency, as words."""
-    return ", ".join(roles)
