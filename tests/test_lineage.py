@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import types
+from collections.abc import Callable
 
 import ibis
 import pytest
@@ -23,7 +23,7 @@ from transforms.cli import main
 from transforms.engine.errors import TransformsError
 from transforms.engine.graph import Project
 from transforms.engine.lineage import ColumnRef, Lineage, column_lineage, direct_dependencies
-from transforms.engine.model import model
+from transforms.engine.model import declared_model, model
 from transforms.project import webshop
 
 
@@ -216,8 +216,18 @@ class OrderContact(Contract):
     product_name: Text | None
 
 
+def _with_model(func: Callable[..., ibis.Table]) -> Project:
+    """The webshop's sources and staging models plus the model ``func`` declares."""
+    staging = {n: m for n, m in webshop().models.items() if m.layer == "staging"}
+    declared = declared_model(func)
+    assert declared is not None
+    return Project(
+        sources={s.table: s for s in SOURCES}, models={**staging, declared.name: declared}
+    )
+
+
 def _contact_project() -> Project:
-    """The webshop's staging models plus ``order_contact``: each order with its buyer's email."""
+    """``order_contact``: each order with its buyer's email (renamed) and a line's product."""
 
     @model(layer="intermediate", contract=OrderContact)
     def order_contact(
@@ -232,18 +242,7 @@ def _contact_project() -> Project:
         )
         return j.select("order_id", buyer_email=j.contact, product_name=j.line_product.cast(str))
 
-    module = types.ModuleType("contact_models")
-    module.__dict__["order_contact"] = order_contact
-    order_contact.__module__ = module.__name__
-    staging = webshop().models
-    names = ("stg_orders", "stg_customer", "stg_orderitem")
-    return Project(
-        sources={s.table: s for s in SOURCES},
-        models={
-            **{n: staging[n] for n in names},
-            "order_contact": order_contact.__transforms_model__,
-        },
-    )
+    return _with_model(order_contact)
 
 
 def test_a_renamed_column_through_a_join_is_traced_to_its_source() -> None:
@@ -280,6 +279,45 @@ def test_a_renamed_column_through_a_join_is_traced_to_its_source() -> None:
     }
     downstream = column_lineage(project, "customer", "email", downstream=True)
     assert _reached(downstream) == {"stg_customer.email", "order_contact.buyer_email"}
+
+
+class Named(Contract):
+    customer_id: Int64
+    first_name: Text | None
+    email: Text | None
+
+
+def test_null_handling_and_an_operation_lineage_does_not_read() -> None:
+    @model(layer="intermediate", contract=Named)
+    def named(stg_customer: ibis.Table) -> ibis.Table:
+        c = stg_customer.drop_null(["email"]).fill_null({"first_name": "?"})
+        return c.select("customer_id", "first_name", "email")
+
+    assert _direct(_with_model(named), "named", "first_name") == {
+        "stg_customer.first_name": {"value"},
+        "stg_customer.email": {"filter"},  # rows without an email are dropped
+    }
+
+    @model(layer="intermediate", contract=Named)
+    def pivoted(stg_customer: ibis.Table) -> ibis.Table:
+        # an operation the lineage has no rule for (a window aggregate by time): every input
+        # column may matter, so each is taken to decide the rows; the same name is the value
+        c = stg_customer.select("customer_id", "first_name", "email", "created_at")
+        return (
+            c.window_by("created_at")
+            .tumble(size=ibis.interval(days=1))
+            .aggregate(
+                customer_id=c.customer_id.max(), first_name=c.first_name.max(), email=c.email.max()
+            )
+            .select("customer_id", "first_name", "email")
+        )
+
+    assert _direct(_with_model(pivoted), "pivoted", "email") == {
+        "stg_customer.customer_id": {"filter"},
+        "stg_customer.first_name": {"filter"},
+        "stg_customer.email": {"value", "filter"},
+        "stg_customer.created_at": {"filter"},
+    }
 
 
 # --- names, the API and the command --------------------------------------------------------------

@@ -271,6 +271,20 @@ class _Tracer:
             case ops.Sort(parent=parent, keys=keys):
                 order = [_as(self.value(k), "order") for k in keys]
                 return self.columns(parent), _merge(self.rows(parent), *order)
+            case ops.DropNull(parent=parent, subset=subset):
+                checked = subset or [ops.Field(parent, c) for c in parent.schema.names]
+                kept = [_as(self.value(f), "filter") for f in checked]
+                return self.columns(parent), _merge(self.rows(parent), *kept)
+            case ops.FillNull(parent=parent, replacements=replacements):
+                if not isinstance(replacements, Mapping):  # one value for every column
+                    replacements = dict.fromkeys(parent.schema.names, replacements)
+                filled = {
+                    c: _merge(d, self.value(replacements[c]))
+                    if isinstance(replacements.get(c), ops.Node)  # not a plain Python value
+                    else d
+                    for c, d in self.columns(parent).items()
+                }
+                return filled, self.rows(parent)
             case ops.Reference() | ops.Distinct() | ops.Limit() | ops.Sample():
                 return self._traced(rel.parent)
             case ops.Set(left=left, right=right):
