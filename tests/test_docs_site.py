@@ -31,6 +31,7 @@ from transforms.cli import main as cli
 from transforms.docs import markdown, render_site, write_site
 from transforms.docs.lineage import NODE_H, NODE_W, layout
 from transforms.engine.errors import TransformsError
+from transforms.engine.lineage import ColumnRef, direct_dependencies
 from transforms.engine.model import LAYERS
 from transforms.project import webshop
 
@@ -152,6 +153,42 @@ def test_model_section_shows_grain_layer_columns_checks_and_escaped_sql(offline_
     sql = transforms.compile_sql("stg_orderitem", dialect="postgres")
     assert escape(sql) in section
     assert "&quot;" in escape(sql)  # quoted identifiers really went through escaping
+
+
+def _row(page: str, table: str, column: str) -> str:
+    return page.split(f'<tr id="col-{table}-{column}">')[1].split("</tr>")[0]
+
+
+def test_every_column_row_has_an_id_and_every_column_link_resolves(offline_page: str) -> None:
+    project = webshop()
+    page = _parse(offline_page)
+    tables = [*project.sources, *project.models]
+    assert {f"col-{t}-{c}" for t in tables for c in project.columns(t)} <= page.ids
+    links = [h for h in page.hrefs if h.startswith("#col-")]
+    # one link per upstream column of each model column, whichever kinds it has
+    merged = sum(len({d.upstream for d in deps}) for deps in direct_dependencies(project).values())
+    assert len(links) == merged
+    assert [h for h in links if h[1:] not in page.ids] == []
+
+
+def test_a_columns_upstream_links_show_value_and_filter_dependencies(offline_page: str) -> None:
+    project = webshop()
+    row = _row(offline_page, "mart_cart_value", "cart_value")
+    assert '<a href="#col-int_cart_value-cart_value">cart_value</a>' in row  # value: plain
+    ref = ColumnRef("mart_cart_value", "cart_value", "marts")
+    joins = [d.upstream for d in direct_dependencies(project)[ref] if "join" in d.roles]
+    assert ColumnRef("int_check_order", "customer_id", "intermediate") in joins
+    assert len(joins) == 5
+    for up in joins:  # filter only: muted, labelled
+        link = (
+            f'<a class="filter" href="#col-{up.table}-{up.column}">{up.column}<small>join</small>'
+        )
+        assert link in row, up
+    # a value and an order dependency on one column: one link with both labels
+    row = _row(offline_page, "int_session", "session_number")
+    assert row.count('href="#col-stg_events-event_at"') == 1
+    assert '<a href="#col-stg_events-event_at">event_at<small>value, order</small></a>' in row
+    assert 'class="up"' not in _row(offline_page, "events", "id")  # a source reads nothing
 
 
 def test_every_model_carries_its_compiled_postgres_sql(offline_page: str) -> None:
@@ -475,6 +512,7 @@ def test_site_loads_in_chromium_without_errors(devtools: DevTools, live_site: Pa
             dangling: hrefs.filter(h => !ids.has(h.slice(1))),
             links: [...document.querySelectorAll('a[href^="#"]')]
               .map(a => a.getAttribute('href')).filter(h => !ids.has(h.slice(1))),
+            columnLinks: document.querySelectorAll('a[href^="#col-"]').length,
             svg: [rect.width, rect.height],
             sidebar: getComputedStyle(document.getElementById('sidebar')).position,
           };
@@ -486,6 +524,7 @@ def test_site_loads_in_chromium_without_errors(devtools: DevTools, live_site: Pa
     assert sorted(state["models"]) == sorted(f"model-{m}" for m in project.models)
     assert len(state["nodes"]) == len(project.models) + len(project.sources)
     assert state["dangling"] == [] and state["links"] == []
+    assert state["columnLinks"] > 100  # the column links are among those that resolve
     assert state["svg"][0] > 600 and state["svg"][1] > 150  # drawn, at a readable size
     assert state["sidebar"] == "fixed"  # the stylesheet applied
 

@@ -119,6 +119,18 @@ td.name { font-family: var(--mono); font-size: 13px; white-space: nowrap; }
 td.type { font-family: var(--mono); font-size: 12.5px; color: #0b5394; white-space: nowrap; }
 td.null { color: var(--muted); white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr[id] { scroll-margin-top: 12px; }
+tr:target td { background: #fff8d6; }
+td.up { font-family: var(--mono); font-size: 12.5px; }
+td.up div { padding-left: 16px; text-indent: -16px; }  /* wrapped lines indented */
+td.up a { white-space: nowrap; margin-right: 8px; }
+td.up .tbl { color: var(--muted); margin-right: 6px; }
+td.up .none { color: var(--muted); font-family: system-ui, sans-serif; }
+a.filter { color: #7b93c9; }
+td.up small {
+  font: 11px system-ui, sans-serif; color: var(--muted); background: #eef1f5;
+  border-radius: 4px; padding: 0 4px; margin-left: 3px;
+}
 .muted { color: var(--muted); }
 details { margin-top: 14px; }
 details pre { max-height: 560px; overflow: auto; }
