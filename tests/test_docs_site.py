@@ -30,8 +30,15 @@ from examples.generate import generate, load
 from transforms.cli import main as cli
 from transforms.docs import markdown, render_site, write_site
 from transforms.docs.lineage import NODE_H, NODE_W, layout
+from transforms.docs.site import script_json
 from transforms.engine.errors import TransformsError
-from transforms.engine.lineage import ColumnRef, direct_dependencies
+from transforms.engine.lineage import (
+    ColumnRef,
+    Dependency,
+    Lineage,
+    column_lineage,
+    direct_dependencies,
+)
 from transforms.engine.model import LAYERS
 from transforms.project import webshop
 
@@ -145,7 +152,7 @@ def test_model_section_shows_grain_layer_columns_checks_and_escaped_sql(offline_
     assert escape(m.grain) in section
     assert '<span class="badge staging">staging</span>' in section
     for column in m.contract.columns():
-        assert f'<td class="name">{column.name}</td>' in section
+        assert f'data-col="stg_orderitem.{column.name}">{column.name}</button></td>' in section
     assert "discount_within_line" in section and "0 ≤ discount ≤ quantity × unit_price" in section
     assert "order_id in stg_orders" in section and '<span class="badge warn">warn</span>' in section
     assert 'href="#source-orderitem"' in section  # upstream link
@@ -189,6 +196,34 @@ def test_a_columns_upstream_links_show_value_and_filter_dependencies(offline_pag
     assert row.count('href="#col-stg_events-event_at"') == 1
     assert '<a href="#col-stg_events-event_at">event_at<small>value, order</small></a>' in row
     assert 'class="up"' not in _row(offline_page, "events", "id")  # a source reads nothing
+
+
+def test_the_embedded_column_lineage_is_the_direct_dependencies(offline_page: str) -> None:
+    project = webshop()
+    raw = offline_page.split('<script type="application/json" id="column-lineage">')[1]
+    data = json.loads(raw.split("</script>")[0])
+    order = [
+        *project.sources,
+        *(m for layer in LAYERS for m in project.order if project.models[m].layer == layer),
+    ]
+    assert list(data["tables"]) == order  # page order: the panel lists tables in it
+    assert all(data["tables"][t]["columns"] == list(project.columns(t)) for t in order)
+
+    def ref(name: str) -> ColumnRef:
+        table, column = name.split(".")
+        return ColumnRef(table, column, data["tables"][table]["layer"])
+
+    parsed = {
+        ref(col): [Dependency(ref(col), ref(up), kind, tuple(roles)) for up, kind, roles in deps]
+        for col, deps in data["dependencies"].items()
+    }
+    assert parsed == direct_dependencies(project)
+
+
+def test_embedded_json_cannot_end_its_script() -> None:
+    data = {"x": "</script><script>alert(1)</script>", "y": "<!-- -->"}
+    text = script_json(data)
+    assert "<" not in text and json.loads(text) == data
 
 
 def test_every_model_carries_its_compiled_postgres_sql(offline_page: str) -> None:
@@ -562,4 +597,86 @@ def test_lineage_nodes_navigate_and_light_up_in_chromium(
     assert set(result["lit"]) == expected
     assert result["shown"] == ["int_cart_value", "mart_cart_value"]
     assert result["hash"] == "#model-int_session"
+    assert _problems(devtools) == []
+
+
+def test_picking_a_column_lights_its_path_in_chromium(devtools: DevTools, live_site: Path) -> None:
+    _open(devtools, live_site)
+    result = devtools.evaluate(
+        """(() => {
+          const svg = document.querySelector('svg.lineage');
+          const panel = document.getElementById('column-path');
+          const ids = new Set([...document.querySelectorAll('[id]')].map(e => e.id));
+          const names = sel => [...svg.querySelectorAll(sel)].map(n => n.dataset.name).sort();
+          const hrefs = (id, sel) => [...document.querySelectorAll('#' + id + ' ' + sel)]
+            .map(a => a.getAttribute('href')).sort();
+          const state = () => ({
+            focus: svg.classList.contains('focus'), lit: names('.node.lit'),
+            picked: names('.node.picked'), hidden: panel.hidden,
+            edges: [...svg.querySelectorAll('.edge.lit')]
+              .map(e => [e.dataset.from, e.dataset.to]).sort(),
+            name: document.getElementById('column-picked').textContent,
+            rows: [...document.querySelectorAll('tr.picked')].map(tr => tr.id),
+            up: hrefs('column-upstream', 'a'), upMuted: hrefs('column-upstream', 'a.filter'),
+            down: hrefs('column-downstream', 'a'),
+            downMuted: hrefs('column-downstream', 'a.filter'),
+            dangling: [...panel.querySelectorAll('a')].map(a => a.getAttribute('href'))
+              .filter(h => !ids.has(h.slice(1))),
+          });
+          const pick = id => {
+            document.querySelector('#' + id + ' button.col').click();
+            return state();
+          };
+          const mart = pick('col-mart_cart_value-cart_value');
+          const node = svg.querySelector('a.node[data-name="order_fulfillment"]');
+          node.dispatchEvent(new MouseEvent('mouseenter'));
+          const hovered = names('.node.lit');
+          node.dispatchEvent(new MouseEvent('mouseleave'));
+          const back = state();
+          const source = pick('col-product-price');
+          document.getElementById('column-clear').click();
+          return {mart, hovered, back, source, cleared: state()};
+        })()"""
+    )
+    project = webshop()
+
+    def expected(table: str, column: str) -> dict[str, Any]:
+        """What the page should show, from the Python lineage both ways."""
+        up = column_lineage(project, table, column)
+        down = column_lineage(project, table, column, downstream=True)
+        carried = {(d.upstream.table, d.column.table) for d in up.dependencies + down.dependencies}
+
+        def links(lineage: Lineage, kinds: tuple[str, ...]) -> list[str]:
+            return sorted(
+                f"#col-{r.column.table}-{r.column.column}"
+                for r in lineage.reached
+                if r.kind in kinds
+            )
+
+        return {
+            "lit": sorted({table} | {r.column.table for r in up.reached + down.reached}),
+            "edges": sorted(map(list, carried)),
+            "up": links(up, ("value", "filter")),
+            "upMuted": links(up, ("filter",)),
+            "down": links(down, ("value", "filter")),
+            "downMuted": links(down, ("filter",)),
+        }
+
+    mart, source = result["mart"], result["source"]
+    want = expected("mart_cart_value", "cart_value")
+    assert {"product", "events"} <= set(want["lit"]) and "order_fulfillment" not in want["lit"]
+    assert {k: mart[k] for k in want} == want
+    assert mart["focus"] and not mart["hidden"] and mart["dangling"] == []
+    assert mart["name"] == "mart_cart_value.cart_value" and mart["picked"] == ["mart_cart_value"]
+    assert mart["rows"] == ["col-mart_cart_value-cart_value"]
+    assert "#col-int_cart_value-cart_value" not in mart["upMuted"]  # reached by value
+    assert mart["down"] == []
+    assert "order_fulfillment" in result["hovered"]  # hovering a node still shows its tables
+    assert result["back"] == mart  # and leaving it returns to the picked column's path
+    assert {k: source[k] for k in want} == expected("product", "price")
+    assert "#col-mart_cart_value-cart_value" in source["down"]
+    assert source["rows"] == ["col-product-price"] and source["dangling"] == []
+    cleared = result["cleared"]
+    assert not cleared["focus"] and cleared["hidden"] and cleared["rows"] == []
+    assert cleared["picked"] == []
     assert _problems(devtools) == []

@@ -8,6 +8,7 @@ Pages are plain string building with :func:`html.escape`; nothing here prints.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from datetime import timedelta
@@ -26,6 +27,15 @@ from transforms.engine.lineage import ColumnRef, Role, describe, direct_dependen
 from transforms.engine.model import LAYERS, Model
 
 TITLE = "webshop-transforms"
+
+# Filled by the script when a column is picked.
+COLUMN_PATH = (
+    '<div id="column-path" class="card column-path" hidden>'
+    '<div class="title"><span class="muted">Column</span><span id="column-picked"></span>'
+    '<button type="button" id="column-clear">clear</button></div>'
+    '<dl class="deps"><dt>Upstream</dt><dd id="column-upstream"></dd>'
+    '<dt>Downstream</dt><dd id="column-downstream"></dd></dl></div>'
+)
 
 PAGE = Template("""<!DOCTYPE html>
 <html lang="en">
@@ -62,8 +72,14 @@ def render(project: Project, *, overview: str, live: LiveStatus | None = None) -
         + "</div></section>",
         '<section id="lineage"><h2>Lineage</h2><div class="lineage-box">'
         + render_svg(project)
-        + '</div><p class="hint">Every box links to its section; hover one to light up what '
-        "it reads and what reads it.</p></section>",
+        + "</div>"
+        + COLUMN_PATH
+        + '<p class="hint">Every box links to its section; hover one to light up what it reads '
+        "and what reads it. Pick a column by its name in any table below to light up its path: "
+        "the tables of the columns it depends on, down to the sources, and of those that depend "
+        "on it. Muted columns only decide rows: a filter, join, group or order.</p>"
+        + _lineage_data(project)
+        + "</section>",
     ]
     if live is not None:
         body.append(_last_run(project, live))
@@ -218,8 +234,29 @@ def _rows_label(count: int | None, where: str) -> str:
     return f'<span class="rows">{count:,} rows</span>'
 
 
+def _lineage_data(project: Project) -> str:
+    """Every table's layer and columns (in page order) and every column's direct dependencies."""
+    names = [*project.sources, *(m for layer in LAYERS for m in _layer(project, layer))]
+    tables = {n: {"layer": _kind(project, n), "columns": list(project.columns(n))} for n in names}
+    dependencies = {
+        str(ref): [[str(d.upstream), d.kind, list(d.roles)] for d in deps]
+        for ref, deps in direct_dependencies(project).items()
+    }
+    data = {"tables": tables, "dependencies": dependencies}
+    return f'<script type="application/json" id="column-lineage">{script_json(data)}</script>'
+
+
+def script_json(data: object) -> str:
+    """``data`` as JSON inside a ``<script>``: ``<`` escaped, so no ``</script>`` can end it."""
+    return json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
+
+
 def _layer(project: Project, layer: str) -> list[str]:
     return [m for m in project.order if project.models[m].layer == layer]
+
+
+def _kind(project: Project, name: str) -> str:
+    return "source" if name in project.sources else project.models[name].layer
 
 
 def _columns_table(
@@ -244,7 +281,8 @@ def _columns_table(
             for label in checks_by_column.get(col.name, [])
         )
         cells = (
-            f'<td class="name">{escape(col.name)}</td>'
+            f'<td class="name"><button type="button" class="col" '
+            f'data-col="{escape(table)}.{escape(col.name)}">{escape(col.name)}</button></td>'
             f'<td class="type">{escape(_type(col))}</td>'
             f'<td class="null">{"nullable" if col.nullable else "not null"}</td>'
             f"<td>{markdown.inline(col.description or '')}</td>"
