@@ -30,7 +30,15 @@ from examples.generate import generate, load
 from transforms.cli import main as cli
 from transforms.docs import markdown, render_site, write_site
 from transforms.docs.lineage import NODE_H, NODE_W, layout
+from transforms.docs.site import script_json
 from transforms.engine.errors import TransformsError
+from transforms.engine.lineage import (
+    ColumnRef,
+    Dependency,
+    Lineage,
+    column_lineage,
+    direct_dependencies,
+)
 from transforms.engine.model import LAYERS
 from transforms.project import webshop
 
@@ -144,7 +152,7 @@ def test_model_section_shows_grain_layer_columns_checks_and_escaped_sql(offline_
     assert escape(m.grain) in section
     assert '<span class="badge staging">staging</span>' in section
     for column in m.contract.columns():
-        assert f'<td class="name">{column.name}</td>' in section
+        assert f'data-col="stg_orderitem.{column.name}">{column.name}</button></td>' in section
     assert "discount_within_line" in section and "0 ≤ discount ≤ quantity × unit_price" in section
     assert "order_id in stg_orders" in section and '<span class="badge warn">warn</span>' in section
     assert 'href="#source-orderitem"' in section  # upstream link
@@ -152,6 +160,70 @@ def test_model_section_shows_grain_layer_columns_checks_and_escaped_sql(offline_
     sql = transforms.compile_sql("stg_orderitem", dialect="postgres")
     assert escape(sql) in section
     assert "&quot;" in escape(sql)  # quoted identifiers really went through escaping
+
+
+def _row(page: str, table: str, column: str) -> str:
+    return page.split(f'<tr id="col-{table}-{column}">')[1].split("</tr>")[0]
+
+
+def test_every_column_row_has_an_id_and_every_column_link_resolves(offline_page: str) -> None:
+    project = webshop()
+    page = _parse(offline_page)
+    tables = [*project.sources, *project.models]
+    assert {f"col-{t}-{c}" for t in tables for c in project.columns(t)} <= page.ids
+    links = [h for h in page.hrefs if h.startswith("#col-")]
+    # one link per upstream column of each model column, whichever kinds it has
+    merged = sum(len({d.upstream for d in deps}) for deps in direct_dependencies(project).values())
+    assert len(links) == merged
+    assert [h for h in links if h[1:] not in page.ids] == []
+
+
+def test_a_columns_upstream_links_show_value_and_filter_dependencies(offline_page: str) -> None:
+    project = webshop()
+    row = _row(offline_page, "mart_cart_value", "cart_value")
+    assert '<a href="#col-int_cart_value-cart_value">cart_value</a>' in row  # value: plain
+    ref = ColumnRef("mart_cart_value", "cart_value", "marts")
+    joins = [d.upstream for d in direct_dependencies(project)[ref] if "join" in d.roles]
+    assert ColumnRef("int_check_order", "customer_id", "intermediate") in joins
+    assert len(joins) == 5
+    for up in joins:  # filter only: muted, labelled
+        link = (
+            f'<a class="filter" href="#col-{up.table}-{up.column}">{up.column}<small>join</small>'
+        )
+        assert link in row, up
+    # a value and an order dependency on one column: one link with both labels
+    row = _row(offline_page, "int_session", "session_number")
+    assert row.count('href="#col-stg_events-event_at"') == 1
+    assert '<a href="#col-stg_events-event_at">event_at<small>value, order</small></a>' in row
+    assert 'class="up"' not in _row(offline_page, "events", "id")  # a source reads nothing
+
+
+def test_the_embedded_column_lineage_is_the_direct_dependencies(offline_page: str) -> None:
+    project = webshop()
+    raw = offline_page.split('<script type="application/json" id="column-lineage">')[1]
+    data = json.loads(raw.split("</script>")[0])
+    order = [
+        *project.sources,
+        *(m for layer in LAYERS for m in project.order if project.models[m].layer == layer),
+    ]
+    assert list(data["tables"]) == order  # page order: the panel lists tables in it
+    assert all(data["tables"][t]["columns"] == list(project.columns(t)) for t in order)
+
+    def ref(name: str) -> ColumnRef:
+        table, column = name.split(".")
+        return ColumnRef(table, column, data["tables"][table]["layer"])
+
+    parsed = {
+        ref(col): [Dependency(ref(col), ref(up), kind, tuple(roles)) for up, kind, roles in deps]
+        for col, deps in data["dependencies"].items()
+    }
+    assert parsed == direct_dependencies(project)
+
+
+def test_embedded_json_cannot_end_its_script() -> None:
+    data = {"x": "</script><script>alert(1)</script>", "y": "<!-- -->"}
+    text = script_json(data)
+    assert "<" not in text and json.loads(text) == data
 
 
 def test_every_model_carries_its_compiled_postgres_sql(offline_page: str) -> None:
@@ -475,6 +547,7 @@ def test_site_loads_in_chromium_without_errors(devtools: DevTools, live_site: Pa
             dangling: hrefs.filter(h => !ids.has(h.slice(1))),
             links: [...document.querySelectorAll('a[href^="#"]')]
               .map(a => a.getAttribute('href')).filter(h => !ids.has(h.slice(1))),
+            columnLinks: document.querySelectorAll('a[href^="#col-"]').length,
             svg: [rect.width, rect.height],
             sidebar: getComputedStyle(document.getElementById('sidebar')).position,
           };
@@ -486,6 +559,7 @@ def test_site_loads_in_chromium_without_errors(devtools: DevTools, live_site: Pa
     assert sorted(state["models"]) == sorted(f"model-{m}" for m in project.models)
     assert len(state["nodes"]) == len(project.models) + len(project.sources)
     assert state["dangling"] == [] and state["links"] == []
+    assert state["columnLinks"] > 100  # the column links are among those that resolve
     assert state["svg"][0] > 600 and state["svg"][1] > 150  # drawn, at a readable size
     assert state["sidebar"] == "fixed"  # the stylesheet applied
 
@@ -523,4 +597,86 @@ def test_lineage_nodes_navigate_and_light_up_in_chromium(
     assert set(result["lit"]) == expected
     assert result["shown"] == ["int_cart_value", "mart_cart_value"]
     assert result["hash"] == "#model-int_session"
+    assert _problems(devtools) == []
+
+
+def test_picking_a_column_lights_its_path_in_chromium(devtools: DevTools, live_site: Path) -> None:
+    _open(devtools, live_site)
+    result = devtools.evaluate(
+        """(() => {
+          const svg = document.querySelector('svg.lineage');
+          const panel = document.getElementById('column-path');
+          const ids = new Set([...document.querySelectorAll('[id]')].map(e => e.id));
+          const names = sel => [...svg.querySelectorAll(sel)].map(n => n.dataset.name).sort();
+          const hrefs = (id, sel) => [...document.querySelectorAll('#' + id + ' ' + sel)]
+            .map(a => a.getAttribute('href')).sort();
+          const state = () => ({
+            focus: svg.classList.contains('focus'), lit: names('.node.lit'),
+            picked: names('.node.picked'), hidden: panel.hidden,
+            edges: [...svg.querySelectorAll('.edge.lit')]
+              .map(e => [e.dataset.from, e.dataset.to]).sort(),
+            name: document.getElementById('column-picked').textContent,
+            rows: [...document.querySelectorAll('tr.picked')].map(tr => tr.id),
+            up: hrefs('column-upstream', 'a'), upMuted: hrefs('column-upstream', 'a.filter'),
+            down: hrefs('column-downstream', 'a'),
+            downMuted: hrefs('column-downstream', 'a.filter'),
+            dangling: [...panel.querySelectorAll('a')].map(a => a.getAttribute('href'))
+              .filter(h => !ids.has(h.slice(1))),
+          });
+          const pick = id => {
+            document.querySelector('#' + id + ' button.col').click();
+            return state();
+          };
+          const mart = pick('col-mart_cart_value-cart_value');
+          const node = svg.querySelector('a.node[data-name="order_fulfillment"]');
+          node.dispatchEvent(new MouseEvent('mouseenter'));
+          const hovered = names('.node.lit');
+          node.dispatchEvent(new MouseEvent('mouseleave'));
+          const back = state();
+          const source = pick('col-product-price');
+          document.getElementById('column-clear').click();
+          return {mart, hovered, back, source, cleared: state()};
+        })()"""
+    )
+    project = webshop()
+
+    def expected(table: str, column: str) -> dict[str, Any]:
+        """What the page should show, from the Python lineage both ways."""
+        up = column_lineage(project, table, column)
+        down = column_lineage(project, table, column, downstream=True)
+        carried = {(d.upstream.table, d.column.table) for d in up.dependencies + down.dependencies}
+
+        def links(lineage: Lineage, kinds: tuple[str, ...]) -> list[str]:
+            return sorted(
+                f"#col-{r.column.table}-{r.column.column}"
+                for r in lineage.reached
+                if r.kind in kinds
+            )
+
+        return {
+            "lit": sorted({table} | {r.column.table for r in up.reached + down.reached}),
+            "edges": sorted(map(list, carried)),
+            "up": links(up, ("value", "filter")),
+            "upMuted": links(up, ("filter",)),
+            "down": links(down, ("value", "filter")),
+            "downMuted": links(down, ("filter",)),
+        }
+
+    mart, source = result["mart"], result["source"]
+    want = expected("mart_cart_value", "cart_value")
+    assert {"product", "events"} <= set(want["lit"]) and "order_fulfillment" not in want["lit"]
+    assert {k: mart[k] for k in want} == want
+    assert mart["focus"] and not mart["hidden"] and mart["dangling"] == []
+    assert mart["name"] == "mart_cart_value.cart_value" and mart["picked"] == ["mart_cart_value"]
+    assert mart["rows"] == ["col-mart_cart_value-cart_value"]
+    assert "#col-int_cart_value-cart_value" not in mart["upMuted"]  # reached by value
+    assert mart["down"] == []
+    assert "order_fulfillment" in result["hovered"]  # hovering a node still shows its tables
+    assert result["back"] == mart  # and leaving it returns to the picked column's path
+    assert {k: source[k] for k in want} == expected("product", "price")
+    assert "#col-mart_cart_value-cart_value" in source["down"]
+    assert source["rows"] == ["col-product-price"] and source["dangling"] == []
+    cleared = result["cleared"]
+    assert not cleared["focus"] and cleared["hidden"] and cleared["rows"] == []
+    assert cleared["picked"] == []
     assert _problems(devtools) == []

@@ -6,8 +6,8 @@
 
 The page is self-contained (styles and script inline, no fonts, nothing fetched when viewed):
 an overview rendered from ``overview.md`` (next to this file), a lineage graph (SVG), every
-source, and every model with its grain, layer, dependencies, columns, checks and compiled
-PostgreSQL SQL.
+source, and every model with its grain, layer, dependencies, columns (each with its upstream
+columns; pick one to light up its path in the graph), checks and compiled PostgreSQL SQL.
 Nothing here prints.
 """
 

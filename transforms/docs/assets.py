@@ -119,6 +119,24 @@ td.name { font-family: var(--mono); font-size: 13px; white-space: nowrap; }
 td.type { font-family: var(--mono); font-size: 12.5px; color: #0b5394; white-space: nowrap; }
 td.null { color: var(--muted); white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr[id] { scroll-margin-top: 12px; }
+tr:target td { background: #fff8d6; }
+tr.picked td { background: #eef3ff; }
+button.col {
+  font: inherit; color: inherit; background: none; border: 0; padding: 0; cursor: pointer;
+  border-bottom: 1px dotted #9aa8bb;
+}
+button.col:hover { color: var(--accent); border-bottom-color: var(--accent); }
+td.up { font-family: var(--mono); font-size: 12.5px; }
+td.up div { padding-left: 16px; text-indent: -16px; }  /* wrapped lines indented */
+td.up a, .column-path dd a { white-space: nowrap; margin-right: 8px; }
+td.up .tbl, .column-path .tbl { color: var(--muted); margin-right: 6px; }
+td.up .none { color: var(--muted); font-family: system-ui, sans-serif; }
+a.filter { color: #7b93c9; }
+td.up small {
+  font: 11px system-ui, sans-serif; color: var(--muted); background: #eef1f5;
+  border-radius: 4px; padding: 0 4px; margin-left: 3px;
+}
 .muted { color: var(--muted); }
 details { margin-top: 14px; }
 details pre { max-height: 560px; overflow: auto; }
@@ -144,11 +162,17 @@ svg.lineage .node-source rect { stroke: var(--source); fill: #f1f5f9; }
 svg.lineage .node-staging rect { stroke: var(--staging); fill: #eff5ff; }
 svg.lineage .node-intermediate rect { stroke: var(--intermediate); fill: #f5f0ff; }
 svg.lineage .node-marts rect { stroke: var(--marts); fill: #eafaf3; }
-svg.lineage .node:hover rect { stroke-width: 2.6; }
+svg.lineage .node:hover rect, svg.lineage .node.picked rect { stroke-width: 2.6; }
 svg.lineage.focus .node, svg.lineage.focus .edge { opacity: 0.18; }
 svg.lineage.focus .node.lit { opacity: 1; }
 svg.lineage.focus .edge.lit { opacity: 1; stroke: var(--accent); stroke-width: 2; }
 .hint { color: var(--muted); font-size: 13px; margin: 6px 2px 0; }
+.column-path { margin: 10px 0 0; padding: 12px 18px; }
+#column-picked a { font-family: var(--mono); font-weight: 600; }
+#column-clear {
+  margin-left: auto; font: inherit; font-size: 13px; color: var(--accent); cursor: pointer;
+  background: none; border: 1px solid var(--line); border-radius: 6px; padding: 1px 10px;
+}
 .run-summary { display: flex; gap: 26px; flex-wrap: wrap; margin-bottom: 8px; }
 .run-summary div { font-size: 13px; color: var(--muted); }
 .run-summary strong { display: block; font-size: 17px; color: var(--ink); }
@@ -170,6 +194,7 @@ JS = """
   // Lineage: hovering a node lights it, everything upstream and everything downstream.
   var svg = document.querySelector("svg.lineage");
   if (!svg) { return; }
+  var nodes = svg.querySelectorAll(".node");
   var edges = Array.prototype.slice.call(svg.querySelectorAll(".edge"));
   var ups = {}, downs = {};
   edges.forEach(function (e) {
@@ -187,21 +212,132 @@ JS = """
     }
     return seen;
   }
-  svg.querySelectorAll(".node").forEach(function (node) {
+  function paint(lit, edgeLit) {
+    svg.classList.add("focus");
+    nodes.forEach(function (n) {
+      n.classList.toggle("lit", !!lit[n.getAttribute("data-name")]);
+    });
+    edges.forEach(function (e) {
+      e.classList.toggle("lit", edgeLit(e.getAttribute("data-from"), e.getAttribute("data-to")));
+    });
+  }
+  var picked = null;  // {column, tables, carried}: the picked column's path
+  function paintPicked() {
+    paint(picked.tables, function (a, b) { return !!picked.carried[a + " " + b]; });
+  }
+  nodes.forEach(function (node) {
     var name = node.getAttribute("data-name");
     node.addEventListener("mouseenter", function () {
       var lit = Object.assign({}, reach(name, ups), reach(name, downs));
       lit[name] = true;
-      svg.classList.add("focus");
-      svg.querySelectorAll(".node").forEach(function (n) {
-        n.classList.toggle("lit", !!lit[n.getAttribute("data-name")]);
-      });
-      edges.forEach(function (e) {
-        e.classList.toggle("lit", !!lit[e.getAttribute("data-from")] &&
-                                  !!lit[e.getAttribute("data-to")]);
-      });
+      paint(lit, function (a, b) { return !!lit[a] && !!lit[b]; });
     });
-    node.addEventListener("mouseleave", function () { svg.classList.remove("focus"); });
+    node.addEventListener("mouseleave", function () {
+      if (picked) { paintPicked(); } else { svg.classList.remove("focus"); }
+    });
+  });
+
+  // Column lineage: picking a column lights the tables on its path and lists its columns.
+  var data = JSON.parse(document.getElementById("column-lineage").textContent);
+  var reads = {}, readBy = {};
+  Object.keys(data.dependencies).forEach(function (col) {
+    data.dependencies[col].forEach(function (d) {
+      (reads[col] = reads[col] || []).push([d[0], d[1]]);
+      (readBy[d[0]] = readBy[d[0]] || []).push([col, d[1]]);
+    });
+  });
+  function table(col) { return col.split(".")[0]; }
+  // Breadth first, as column_lineage does: "value" when a chain of value steps reaches it.
+  // Every step taken marks the edge (upstream table, reading table) as carrying the path.
+  function trace(start, step, upward, carried) {
+    var kinds = {}, queue = [start];
+    kinds[start] = "value";
+    while (queue.length) {
+      var col = queue.shift();
+      (step[col] || []).forEach(function (d) {
+        var there = d[0];
+        var kind = d[1] === "value" && kinds[col] === "value" ? "value" : "filter";
+        carried[upward ? table(there) + " " + table(col) : table(col) + " " + table(there)] = true;
+        if (!kinds[there] || (kind === "value" && kinds[there] === "filter")) {
+          kinds[there] = kind;
+          queue.push(there);
+        }
+      });
+    }
+    delete kinds[start];
+    return kinds;
+  }
+  function link(text, href, muted) {
+    var a = document.createElement("a");
+    a.setAttribute("href", href);
+    a.textContent = text;
+    if (muted) { a.className = "filter"; }
+    return a;
+  }
+  function rowId(t, c) { return "col-" + t + "-" + c; }  // as column_anchor in lineage.py
+  function list(dd, kinds) {
+    dd.textContent = "";
+    Object.keys(data.tables).forEach(function (t) {
+      var line = document.createElement("div");
+      data.tables[t].columns.forEach(function (c) {
+        var kind = kinds[t + "." + c];
+        if (kind) {
+          line.appendChild(link(c, "#" + rowId(t, c), kind !== "value"));
+          line.appendChild(document.createTextNode(" "));
+        }
+      });
+      if (line.firstChild) {
+        var name = document.createElement("span");
+        name.className = "tbl";
+        name.textContent = t;
+        line.insertBefore(name, line.firstChild);
+        dd.appendChild(line);
+      }
+    });
+    dd.className = dd.firstChild ? "" : "none";
+    if (!dd.firstChild) { dd.textContent = "none"; }
+  }
+  var panel = document.getElementById("column-path");
+  function mark(column) {
+    document.querySelectorAll("tr.picked").forEach(function (tr) {
+      tr.classList.remove("picked");
+    });
+    nodes.forEach(function (n) {
+      n.classList.toggle("picked", !!column && n.getAttribute("data-name") === table(column));
+    });
+    if (column) {
+      var i = column.indexOf(".");
+      document.getElementById(rowId(column.slice(0, i), column.slice(i + 1)))
+        .classList.add("picked");
+    }
+  }
+  function pick(column) {
+    var carried = {};
+    var up = trace(column, reads, true, carried), down = trace(column, readBy, false, carried);
+    var tables = {};
+    tables[table(column)] = true;
+    Object.keys(up).concat(Object.keys(down)).forEach(function (c) { tables[table(c)] = true; });
+    picked = {column: column, tables: tables, carried: carried};
+    paintPicked();
+    mark(column);
+    var i = column.indexOf("."), name = document.getElementById("column-picked");
+    name.textContent = "";
+    name.appendChild(link(column, "#" + rowId(column.slice(0, i), column.slice(i + 1))));
+    list(document.getElementById("column-upstream"), up);
+    list(document.getElementById("column-downstream"), down);
+    panel.hidden = false;
+  }
+  document.querySelectorAll("button.col").forEach(function (button) {
+    button.addEventListener("click", function () {
+      pick(button.getAttribute("data-col"));
+      document.getElementById("lineage").scrollIntoView();  // the path is in the picture
+    });
+  });
+  document.getElementById("column-clear").addEventListener("click", function () {
+    picked = null;
+    mark(null);
+    panel.hidden = true;
+    svg.classList.remove("focus");
   });
 })();
 """

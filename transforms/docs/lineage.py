@@ -66,6 +66,11 @@ def anchor(name: str, kind: str) -> str:
     return f"source-{name}" if kind == "source" else f"model-{name}"
 
 
+def column_anchor(table: str, column: str) -> str:
+    """The id of a column's row; names are identifiers, so ``-`` cannot be part of one."""
+    return f"col-{table}-{column}"
+
+
 def _columns(project: Project) -> list[tuple[str, list[str]]]:
     """(kind, names) per column, left to right."""
     columns: list[tuple[str, list[str]]] = [("source", list(project.sources))]

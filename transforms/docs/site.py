@@ -1,12 +1,14 @@
 """The documentation page: one self-contained HTML file, generated from the project's code.
 
 Everything shown comes from the code: model docstrings (grain first), layers and
-dependencies from the graph, columns and checks from the contracts, SQL from the compiler.
+dependencies from the graph, columns and checks from the contracts, each column's upstream
+columns from the models' expressions (``engine/lineage.py``), SQL from the compiler.
 Pages are plain string building with :func:`html.escape`; nothing here prints.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from datetime import timedelta
@@ -16,14 +18,24 @@ from string import Template
 from contracts.base import ColumnSpec, Contract, Source
 from transforms.docs import markdown
 from transforms.docs.assets import CSS, JS
-from transforms.docs.lineage import anchor, render_svg
+from transforms.docs.lineage import anchor, column_anchor, render_svg
 from transforms.docs.live import LiveStatus
 from transforms.engine.checks import plan_checks
 from transforms.engine.compile import compile_sql
 from transforms.engine.graph import Project
+from transforms.engine.lineage import ColumnRef, Role, describe, direct_dependencies
 from transforms.engine.model import LAYERS, Model
 
 TITLE = "webshop-transforms"
+
+# Filled by the script when a column is picked.
+COLUMN_PATH = (
+    '<div id="column-path" class="card column-path" hidden>'
+    '<div class="title"><span class="muted">Column</span><span id="column-picked"></span>'
+    '<button type="button" id="column-clear">clear</button></div>'
+    '<dl class="deps"><dt>Upstream</dt><dd id="column-upstream"></dd>'
+    '<dt>Downstream</dt><dd id="column-downstream"></dd></dl></div>'
+)
 
 PAGE = Template("""<!DOCTYPE html>
 <html lang="en">
@@ -60,8 +72,14 @@ def render(project: Project, *, overview: str, live: LiveStatus | None = None) -
         + "</div></section>",
         '<section id="lineage"><h2>Lineage</h2><div class="lineage-box">'
         + render_svg(project)
-        + '</div><p class="hint">Every box links to its section; hover one to light up what '
-        "it reads and what reads it.</p></section>",
+        + "</div>"
+        + COLUMN_PATH
+        + '<p class="hint">Every box links to its section; hover one to light up what it reads '
+        "and what reads it. Pick a column by its name in any table below to light up its path: "
+        "the tables of the columns it depends on, down to the sources, and of those that depend "
+        "on it. Muted columns only decide rows: a filter, join, group or order.</p>"
+        + _lineage_data(project)
+        + "</section>",
     ]
     if live is not None:
         body.append(_last_run(project, live))
@@ -73,7 +91,7 @@ def render(project: Project, *, overview: str, live: LiveStatus | None = None) -
         + "</section>"
     )
     for layer in LAYERS:
-        names = [m for m in project.order if project.models[m].layer == layer]
+        names = _layer(project, layer)
         if not names:
             continue
         body.append(
@@ -216,24 +234,93 @@ def _rows_label(count: int | None, where: str) -> str:
     return f'<span class="rows">{count:,} rows</span>'
 
 
-def _columns_table(contract: type[Contract], checks_by_column: dict[str, list[str]]) -> str:
+def _lineage_data(project: Project) -> str:
+    """Every table's layer and columns (in page order) and every column's direct dependencies."""
+    names = [*project.sources, *(m for layer in LAYERS for m in _layer(project, layer))]
+    tables = {n: {"layer": _kind(project, n), "columns": list(project.columns(n))} for n in names}
+    dependencies = {
+        str(ref): [[str(d.upstream), d.kind, list(d.roles)] for d in deps]
+        for ref, deps in direct_dependencies(project).items()
+    }
+    data = {"tables": tables, "dependencies": dependencies}
+    return f'<script type="application/json" id="column-lineage">{script_json(data)}</script>'
+
+
+def script_json(data: object) -> str:
+    """``data`` as JSON inside a ``<script>``: ``<`` escaped, so no ``</script>`` can end it."""
+    return json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
+
+
+def _layer(project: Project, layer: str) -> list[str]:
+    return [m for m in project.order if project.models[m].layer == layer]
+
+
+def _kind(project: Project, name: str) -> str:
+    return "source" if name in project.sources else project.models[name].layer
+
+
+def _columns_table(
+    project: Project,
+    table: str,
+    contract: type[Contract],
+    checks_by_column: dict[str, list[str]],
+) -> str:
+    """The columns of a source or model; a model's with each column's direct upstream columns."""
+    upstream: dict[str, dict[ColumnRef, list[Role]]] | None = None
+    if table in project.models:
+        upstream = {}
+        for ref, deps in direct_dependencies(project).items():
+            if ref.table == table:
+                merged = upstream.setdefault(ref.column, {})
+                for d in deps:  # a value and a filter dependency on one column: one link
+                    merged.setdefault(d.upstream, []).extend(d.roles)
     rows = []
     for col in contract.columns():
         chips = "".join(
             f'<span class="chip{" warn" if "(warn)" in label else ""}">{escape(label)}</span>'
             for label in checks_by_column.get(col.name, [])
         )
-        rows.append(
-            f'<tr><td class="name">{escape(col.name)}</td>'
+        cells = (
+            f'<td class="name"><button type="button" class="col" '
+            f'data-col="{escape(table)}.{escape(col.name)}">{escape(col.name)}</button></td>'
             f'<td class="type">{escape(_type(col))}</td>'
             f'<td class="null">{"nullable" if col.nullable else "not null"}</td>'
             f"<td>{markdown.inline(col.description or '')}</td>"
-            f"<td>{chips}</td></tr>"
+            f"<td>{chips}</td>"
         )
+        if upstream is not None:
+            cells += f'<td class="up">{_upstream(project, table, upstream.get(col.name, {}))}</td>'
+        rows.append(f'<tr id="{escape(column_anchor(table, col.name))}">{cells}</tr>')
     return (
         "<table><thead><tr><th>column</th><th>type</th><th>null</th><th>description</th>"
-        "<th>checks</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        f"<th>checks</th>{'<th>upstream</th>' if upstream is not None else ''}</tr></thead>"
+        "<tbody>" + "".join(rows) + "</tbody></table>"
     )
+
+
+def _upstream(project: Project, table: str, roles: dict[ColumnRef, list[Role]]) -> str:
+    """Links to a column's direct upstream columns, one line per input table.
+
+    Value dependencies first and plain; the others muted, labelled with their roles.
+    """
+    lines = []
+    for dep in project.models[table].depends_on:
+        order = list(project.columns(dep))
+        refs = sorted(
+            (r for r in roles if r.table == dep),
+            key=lambda r: ("value" not in roles[r], order.index(r.column)),
+        )
+        links = " ".join(_column_link(r, roles[r]) for r in refs)
+        if links:
+            lines.append(f'<div><span class="tbl">{escape(dep)}</span> {links}</div>')
+    return "".join(lines) or '<span class="none">none</span>'
+
+
+def _column_link(ref: ColumnRef, roles: list[Role]) -> str:
+    label = "" if roles == ["value"] else f"<small>{escape(describe(roles))}</small>"
+    muted = "" if "value" in roles else ' class="filter"'
+    href = escape(column_anchor(ref.table, ref.column))
+    return f'<a{muted} href="#{href}">{escape(ref.column)}{label}</a>'
 
 
 def _type(col: ColumnSpec) -> str:
@@ -279,7 +366,7 @@ def _source(project: Project, name: str, live: LiveStatus | None) -> str:
         + "<h4>Freshness</h4>"
         + freshness
         + "<h4>Columns</h4>"
-        + _columns_table(source, {})
+        + _columns_table(project, name, source, {})
         + "</article>"
     )
 
@@ -339,7 +426,7 @@ def _model(
         f'<dt>In all</dt><dd class="none">{len(everything_up)} upstream model(s), '
         f"{len(everything_down)} downstream</dd></dl>"
         f"<h4>Columns · contract <code>{escape(contract.__name__)}</code></h4>"
-        + _columns_table(contract, by_column)
+        + _columns_table(project, name, contract, by_column)
         + f"<h4>Checks ({len(plan)})</h4>"
         "<table><thead><tr><th>check</th><th>severity</th>"
         f"{'<th>description</th>' if described else ''}{last_head}</tr></thead><tbody>"
