@@ -23,7 +23,7 @@ from transforms.docs.live import LiveStatus
 from transforms.engine.checks import plan_checks
 from transforms.engine.compile import compile_sql
 from transforms.engine.graph import Project
-from transforms.engine.lineage import ColumnRef, Role, describe, direct_dependencies
+from transforms.engine.lineage import ColumnRef, Role, direct_dependencies
 from transforms.engine.model import LAYERS, Model
 
 TITLE = "webshop-transforms"
@@ -317,7 +317,7 @@ def _upstream(project: Project, table: str, roles: dict[ColumnRef, list[Role]]) 
 
 
 def _column_link(ref: ColumnRef, roles: list[Role]) -> str:
-    label = "" if roles == ["value"] else f"<small>{escape(describe(roles))}</small>"
+    label = "" if roles == ["value"] else f"<small>{escape(', '.join(roles))}</small>"
     muted = "" if "value" in roles else ' class="filter"'
     href = escape(column_anchor(ref.table, ref.column))
     return f'<a{muted} href="#{href}">{escape(ref.column)}{label}</a>'
