@@ -13,7 +13,6 @@ Rows fetched from a published table validate against the model's contract class:
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -26,6 +25,7 @@ from transforms.engine.checks import CheckResult
 from transforms.engine.compile import compile_sql as _compile_sql
 from transforms.engine.dialects import Dialect
 from transforms.engine.errors import TransformsError
+from transforms.engine.graph import did_you_mean
 from transforms.engine.parquet import ExportResult, LoadResult
 from transforms.engine.reporter import Reporter, SilentReporter
 from transforms.engine.results import RunResult
@@ -240,8 +240,7 @@ def expression(model_name: str, sources: Mapping[str, ibis.Table]) -> ibis.Table
     known = set(project.sources) | set(project.models)
     for name in sources:
         if name not in known:
-            close = difflib.get_close_matches(name, sorted(known), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(name, known)
             raise TransformsError(f"sources: no source or model named {name!r}{hint}")
     memo: dict[str, ibis.Table] = dict(sources)
 

@@ -56,7 +56,7 @@ class Project:
             for dep in m.depends_on:
                 if dep not in known:
                     raise TransformsError(
-                        f"model {m.name!r} depends on unknown {dep!r}{_did_you_mean(dep, known)}"
+                        f"model {m.name!r} depends on unknown {dep!r}{did_you_mean(dep, known)}"
                     )
                 if dep in self.models:
                     upstream = self.models[dep]
@@ -159,7 +159,7 @@ class Project:
                     options = set(self.models) | set(LAYERS)
                     raise TransformsError(
                         f"--select {pattern!r}: no model named {name!r}"
-                        f"{_did_you_mean(name, options)}"
+                        f"{did_you_mean(name, options)}"
                     )
                 for member in list(group):
                     if pattern.startswith("+"):
@@ -192,7 +192,7 @@ class Project:
             model = self.models[name]
         except KeyError:
             raise TransformsError(
-                f"no model named {name!r}{_did_you_mean(name, self.models)}"
+                f"no model named {name!r}{did_you_mean(name, self.models)}"
             ) from None
         missing = [d for d in model.depends_on if d not in upstream]
         if missing:
@@ -200,6 +200,7 @@ class Project:
         return model(**upstream)
 
 
-def _did_you_mean(name: str, options: Iterable[str]) -> str:
+def did_you_mean(name: str, options: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the option closest to ``name``, or nothing."""
     close = difflib.get_close_matches(name, sorted(options), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""

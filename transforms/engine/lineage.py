@@ -24,7 +24,7 @@ from typing import Literal
 import ibis.expr.operations as ops
 
 from transforms.engine.errors import TransformsError
-from transforms.engine.graph import LAYERS, Project, _did_you_mean
+from transforms.engine.graph import LAYERS, Project, did_you_mean
 
 Kind = Literal["value", "filter"]
 Role = Literal["value", "filter", "join", "group", "order"]
@@ -114,8 +114,7 @@ def column_lineage(
         for d in deps:
             if values_only and d.kind != "value":
                 continue
-            key, _ = (d.upstream, d.column) if downstream else (d.column, d.upstream)
-            step.setdefault(key, []).append(d)
+            step.setdefault(d.upstream if downstream else d.column, []).append(d)
 
     # Breadth first; a column is reached by value if some chain of value steps gets there.
     kinds: dict[ColumnRef, Kind] = {root: "value"}
@@ -187,11 +186,11 @@ def _ref(project: Project, table: str, column: str) -> ColumnRef:
         layer = project.models[table].layer
     else:
         known = set(project.sources) | set(project.models)
-        raise TransformsError(f"no model or source named {table!r}{_did_you_mean(table, known)}")
+        raise TransformsError(f"no model or source named {table!r}{did_you_mean(table, known)}")
     columns = project.columns(table)
     if column not in columns:
         raise TransformsError(
-            f"{table!r} has no column {column!r}{_did_you_mean(column, columns)}: "
+            f"{table!r} has no column {column!r}{did_you_mean(column, columns)}: "
             f"its columns are {', '.join(columns)}"
         )
     return ColumnRef(table, column, layer)
