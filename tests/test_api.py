@@ -18,6 +18,7 @@ from contracts.marts import MartCartValue, MartSales
 from examples.generate import generate, load
 from transforms.api import LoggedCheck, LoggedRun
 from transforms.engine.compile import compile_sql as engine_compile_sql
+from transforms.engine.runner import Session
 from transforms.project import webshop
 
 
@@ -165,6 +166,24 @@ def test_check_and_last_run_are_typed_and_agree_with_the_build(built: Any) -> No
     assert all(set(c) == set(get_type_hints(LoggedCheck)) for c in run["checks"])
     logged = {(c["model"], c["check"]): c["failing"] for c in run["checks"]}
     assert {(r.model, r.check): r.failing for r in results} == logged
+
+
+def test_build_and_check_close_the_connection_they_open_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[object] = []
+    close = Session.close
+    monkeypatch.setattr(Session, "close", lambda s: (closed.append(s.con), close(s)))
+    url = _loaded(tmp_path / "shop.duckdb")
+    transforms.build(url, select=["stg_customer"])
+    transforms.check(url, select=["stg_customer"])
+    assert len(closed) == 2  # not left to the garbage collector
+    con, _ = transforms.connect(url)
+    transforms.build(con, select=["stg_customer"])
+    transforms.check(con, select=["stg_customer"])
+    assert len(closed) == 2  # a caller's connection stays open
+    assert con.table("stg_customer", database="analytics").count().execute() > 0
+    con.disconnect()
 
 
 def test_last_run_is_none_before_any_run(tmp_path: Path) -> None:

@@ -177,14 +177,19 @@ def build(
     :class:`TransformsError` for other known problems (a missing source table, a bad URL, …);
     the published tables are then unchanged.
     """
-    return session(
+    s = session(
         con_or_url,
         source_schema=source_schema,
         target_schema=target_schema,
         reporter=reporter,
         threads=threads,
         create=False,  # a run reads its sources: a new, empty DuckDB file would only fail
-    ).run(select, full_refresh=full_refresh)
+    )
+    try:
+        return s.run(select, full_refresh=full_refresh)
+    finally:
+        if not _given(con_or_url):
+            s.close()  # a connection of its own: DuckDB's file is free for others again
 
 
 def check(
@@ -202,7 +207,11 @@ def check(
     s = session(
         con_or_url, target_schema=target_schema, reporter=reporter, threads=threads, create=False
     )
-    return s.check(select)
+    try:
+        return s.check(select)
+    finally:
+        if not _given(con_or_url):
+            s.close()
 
 
 def last_run(
