@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Annotated
 
 import duckdb
+import ibis
 import pytest
 
 import transforms
@@ -219,6 +221,53 @@ def test_the_library_never_creates_a_file_to_read(tmp_path: Path) -> None:
     # writing commands still create their file
     assert generate(["--scale", "0.005", "--target", url]) == 0
     assert (tmp_path / "shop.duckdb").exists()
+
+
+@pytest.mark.duckdb
+def test_a_selection_without_what_its_checks_read_is_refused_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"duckdb://{tmp_path / 'shop.duckdb'}"
+    assert generate(["--scale", "0.005", "--target", url]) == 0
+    capsys.readouterr()
+    before = digest(tmp_path / "shop.duckdb")
+    # stg_orders reads orders only, but its customer_id is checked against stg_customer
+    line = fails(capsys, "run", "--target", url, "--select", "stg_orders")
+    assert line == (
+        "error: model 'stg_orders' is checked against 'stg_customer' (a relationship check), "
+        "which is neither selected nor built in schema 'analytics': select it too "
+        "(--select stg_orders stg_customer)"
+    )
+    assert digest(tmp_path / "shop.duckdb") == before  # nothing built, nothing logged
+    assert main(["run", "--target", url, "--select", "stg_orders", "stg_customer"]) == 0
+    capsys.readouterr()
+    assert main(["run", "--target", url, "--select", "stg_orders"]) == 0  # now published
+    capsys.readouterr()
+    assert main(["check", "--target", url, "--select", "stg_orders"]) == 0
+
+
+def test_a_check_against_an_unknown_model_is_refused_when_the_project_is_made() -> None:
+    from contracts.base import Contract, Int64, References
+    from contracts.sources import SOURCES
+    from transforms.engine.graph import Project
+    from transforms.engine.model import declared_model, model
+    from transforms.project import webshop
+
+    class Line(Contract):
+        order_id: Annotated[Int64, References("stg_order", "order_id")]
+
+    @model(layer="staging", contract=Line)
+    def lines(orderitem: ibis.Table) -> ibis.Table:
+        return orderitem.select(order_id=orderitem.order_id)
+
+    declared = declared_model(lines)
+    assert declared is not None
+    with pytest.raises(transforms.TransformsError) as failure:
+        models = {"lines": declared, "stg_orders": webshop().models["stg_orders"]}
+        Project(sources={s.table: s for s in SOURCES}, models=models)
+    assert str(failure.value) == (
+        "model 'lines': a check references unknown model 'stg_order' (did you mean 'stg_orders'?)"
+    )
 
 
 # --- what a good run and a good generate print -------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 
 import ibis
 
-from contracts.base import Source
+from contracts.base import References, Source
 from transforms.engine.errors import TransformsError
 from transforms.engine.model import LAYERS, Model, Via, declared_model
 
@@ -53,6 +53,12 @@ class Project:
         for name in set(self.sources) & set(self.models):
             raise TransformsError(f"{name!r} is both a source and a model: rename the model")
         for m in self.models.values():
+            for parent in self.checked_against(m.name):
+                if parent not in self.models:
+                    raise TransformsError(
+                        f"model {m.name!r}: a check references unknown model {parent!r}"
+                        f"{did_you_mean(parent, self.models)}"
+                    )
             for dep in m.depends_on:
                 if dep not in known:
                     raise TransformsError(
@@ -136,6 +142,12 @@ class Project:
     def downstream(self, name: str) -> set[str]:
         """Every model that reads ``name``, directly or not."""
         return {m for m in self.models if name in self.upstream(m)}
+
+    def checked_against(self, name: str) -> list[str]:
+        """The other models the checks of model ``name`` read (its relationship checks)."""
+        columns = self.models[name].contract.columns()
+        parents = {r.model for c in columns for r in c.checks if isinstance(r, References)}
+        return sorted(parents - {name})
 
     def direct_downstream(self, name: str) -> list[str]:
         return [m for m in self.order if name in self.models[m].depends_on]

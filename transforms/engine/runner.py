@@ -176,6 +176,13 @@ class Session:
                         f"model {n!r} reads {dep!r}, which is neither selected nor built in "
                         f"schema {self.target_schema!r}: select it too (e.g. --select +{n})"
                     )
+            for parent in self.project.checked_against(n):
+                if parent not in selected and parent not in published:
+                    raise TransformsError(
+                        f"model {n!r} is checked against {parent!r} (a relationship check), "
+                        f"which is neither selected nor built in schema {self.target_schema!r}: "
+                        f"select it too (--select {n} {parent})"
+                    )
         return live_sources, published
 
     def _run(self, names: list[str], result: RunResult, full_refresh: bool) -> None:
@@ -358,7 +365,8 @@ class Session:
         """Check the contracts of the published tables, without building."""
         names = self.project.select(select)
         present = self._published()
-        missing = [n for n in names if n not in present]
+        needed = [*names, *(p for n in names for p in self.project.checked_against(n))]
+        missing = [n for n in dict.fromkeys(needed) if n not in present]
         if missing:
             raise TransformsError(
                 f"not built in schema {self.target_schema!r}: {', '.join(missing)}: "
