@@ -158,6 +158,14 @@ def test_session_number_is_ordered_by_time_and_id_and_split_by_customer() -> Non
     }
 
 
+def test_orders_counted_once_depend_on_the_order_ids() -> None:
+    # by time UNION DISTINCT by event, then counted per customer: the distinct decides the count
+    deps = _direct(webshop(), "int_check_order", "orders_in_session")
+    assert deps["fct_orders.order_id"] == {"filter", "join"}
+    assert deps["int_session.order_id"] == {"filter", "join"}  # the PLACE_ORDER event's order
+    assert deps["int_session.event_type"] == {"filter"}
+
+
 def test_phone_number_is_the_source_phone_number_alone() -> None:
     project = webshop()
     assert _direct(project, "stg_customer", "phone_number") == {"customer.phone_number": {"value"}}

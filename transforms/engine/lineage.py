@@ -284,7 +284,9 @@ class _Tracer:
                     for c, d in self.columns(parent).items()
                 }
                 return filled, self.rows(parent)
-            case ops.Reference() | ops.Distinct() | ops.Limit() | ops.Sample():
+            case ops.Distinct(parent=parent):
+                return self.columns(parent), self._distinct(parent)
+            case ops.Reference() | ops.Limit() | ops.Sample():
                 return self._traced(rel.parent)
             case ops.Set(left=left, right=right):
                 return self._set(rel, left, right)
@@ -292,6 +294,10 @@ class _Tracer:
                 return {c: self.value(v) for c, v in values.items()}, {}
             case _:
                 return self._unknown(rel)
+
+    def _distinct(self, rel: ops.Relation) -> _Deps:
+        """The rows of ``rel`` made distinct: how many there are depends on every value."""
+        return _merge(self.rows(rel), *(_as(d, "filter") for d in self.columns(rel).values()))
 
     def _join(self, chain: ops.JoinChain) -> tuple[dict[str, _Deps], _Deps]:
         tables = [chain.first, *(link.table for link in chain.rest)]
@@ -313,8 +319,11 @@ class _Tracer:
         lcols, rcols = self.columns(left), self.columns(right)
         pairs = list(zip(lcols, rcols, strict=True))
         if isinstance(rel, ops.Union):
+            columns = {a: _merge(lcols[a], rcols[b]) for a, b in pairs}
             rows = _merge(self.rows(left), self.rows(right))
-            return {a: _merge(lcols[a], rcols[b]) for a, b in pairs}, rows
+            if rel.distinct:
+                rows = _merge(rows, *(_as(d, "filter") for d in columns.values()))
+            return columns, rows
         # INTERSECT / EXCEPT: the right side decides which of the left side's rows are kept
         right_side = [_as(rcols[b], "filter") for _, b in pairs]
         return lcols, _merge(self.rows(left), self.rows(right), *right_side)
