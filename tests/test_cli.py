@@ -246,6 +246,22 @@ def test_a_selection_without_what_its_checks_read_is_refused_before_the_run(
     assert main(["check", "--target", url, "--select", "stg_orders"]) == 0
 
 
+@pytest.mark.duckdb
+def test_the_source_schema_is_no_target_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"duckdb://{tmp_path / 'shop.duckdb'}"
+    assert generate(["--scale", "0.005", "--target", url]) == 0
+    capsys.readouterr()
+    before = digest(tmp_path / "shop.duckdb")
+    line = fails(capsys, "run", "--target", url, "--target-schema", "public")
+    assert line == (
+        "error: the target schema 'public' is the source schema: the models need a schema of "
+        "their own (--target-schema, default analytics)"
+    )
+    assert digest(tmp_path / "shop.duckdb") == before
+
+
 def test_a_check_against_an_unknown_model_is_refused_when_the_project_is_made() -> None:
     from contracts.base import Contract, Int64, References
     from contracts.sources import SOURCES

@@ -164,6 +164,11 @@ class Session:
 
     def _inputs(self, names: list[str]) -> tuple[dict[str, ibis.Schema], set[str]]:
         """The live schemas of the sources ``names`` read, and the published tables."""
+        if self.target_schema == self.source_schema:
+            raise TransformsError(
+                f"the target schema {self.target_schema!r} is the source schema: the models "
+                "need a schema of their own (--target-schema, default analytics)"
+            )
         for schema in (self.source_schema, self.target_schema):
             self.dialect.check_schema_name(self.con, schema)
         live_sources = self.validate_sources(self._needed_sources(names))
