@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import json
 import math
 import os
@@ -293,11 +294,10 @@ CONNECT_TIMEOUT = 10.0  # seconds for a Connect server to answer (the client ret
 def _await_server(url: str, target: Target) -> None:
     import grpc
 
-    try:
-        from pyspark.sql.connect.client import DefaultChannelBuilder as Builder
-    except ImportError:  # PySpark 3.5
-        from pyspark.sql.connect.client import ChannelBuilder as Builder
-    channel = Builder(url).toChannel()
+    client = importlib.import_module("pyspark.sql.connect.client")
+    # PySpark 4 names its builder DefaultChannelBuilder, 3.5 ChannelBuilder
+    builder = getattr(client, "DefaultChannelBuilder", None) or client.ChannelBuilder
+    channel = builder(url).toChannel()
     try:
         grpc.channel_ready_future(channel).result(timeout=CONNECT_TIMEOUT)
     except grpc.FutureTimeoutError:
