@@ -46,6 +46,14 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def generated_shop(folder: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, Path]:
+    """A small example shop in ``folder``/shop.duckdb (what generate printed discarded)."""
+    db = folder / "shop.duckdb"
+    assert generate(["--scale", "0.005", "--target", f"duckdb://{db}"]) == 0
+    capsys.readouterr()
+    return f"duckdb://{db}", db
+
+
 def empty_duckdb(path: Path) -> Path:
     duckdb.connect(str(path)).close()
     return path
@@ -227,10 +235,8 @@ def test_the_library_never_creates_a_file_to_read(tmp_path: Path) -> None:
 def test_a_selection_without_what_its_checks_read_is_refused_before_the_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"duckdb://{tmp_path / 'shop.duckdb'}"
-    assert generate(["--scale", "0.005", "--target", url]) == 0
-    capsys.readouterr()
-    before = digest(tmp_path / "shop.duckdb")
+    url, db = generated_shop(tmp_path, capsys)
+    before = digest(db)
     # stg_orders reads orders only, but its customer_id is checked against stg_customer
     line = fails(capsys, "run", "--target", url, "--select", "stg_orders")
     assert line == (
@@ -238,7 +244,7 @@ def test_a_selection_without_what_its_checks_read_is_refused_before_the_run(
         "which is neither selected nor built in schema 'analytics': select it too "
         "(--select stg_orders stg_customer)"
     )
-    assert digest(tmp_path / "shop.duckdb") == before  # nothing built, nothing logged
+    assert digest(db) == before  # nothing built, nothing logged
     assert main(["run", "--target", url, "--select", "stg_orders", "stg_customer"]) == 0
     capsys.readouterr()
     assert main(["run", "--target", url, "--select", "stg_orders"]) == 0  # now published
@@ -250,16 +256,14 @@ def test_a_selection_without_what_its_checks_read_is_refused_before_the_run(
 def test_the_source_schema_is_no_target_schema(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"duckdb://{tmp_path / 'shop.duckdb'}"
-    assert generate(["--scale", "0.005", "--target", url]) == 0
-    capsys.readouterr()
-    before = digest(tmp_path / "shop.duckdb")
+    url, db = generated_shop(tmp_path, capsys)
+    before = digest(db)
     line = fails(capsys, "run", "--target", url, "--target-schema", "public")
     assert line == (
         "error: the target schema 'public' is the source schema: the models need a schema of "
         "their own (--target-schema, default analytics)"
     )
-    assert digest(tmp_path / "shop.duckdb") == before
+    assert digest(db) == before
 
 
 def test_a_check_against_an_unknown_model_is_refused_when_the_project_is_made() -> None:
