@@ -20,7 +20,7 @@ from transforms.engine.checks import CheckResult
 from transforms.engine.results import ModelBuild, RunResult
 
 if TYPE_CHECKING:
-    from transforms.engine.lineage import ColumnRef, Dependency, Lineage
+    from transforms.engine.lineage import ColumnRef, Lineage, Role
 
 
 class RichReporter:
@@ -221,6 +221,8 @@ def lineage_tree(lineage: Lineage) -> Tree:
     A column reached again is not expanded twice: it says "(see above)". Downstream, the
     columns that depend on the asked one, grouped by layer, marts first.
     """
+    from transforms.engine.lineage import roles_by_upstream
+
     root = lineage.column
     tree = Tree(_column_label(root, layer=True), guide_style="dim")
     if lineage.downstream:
@@ -229,7 +231,7 @@ def lineage_tree(lineage: Lineage) -> Tree:
     expanded: set[ColumnRef] = {root}
 
     def grow(branch: Tree, column: ColumnRef) -> None:
-        for upstream, roles in _grouped(lineage.next(column), lambda d: d.upstream):
+        for upstream, roles in _values_first(roles_by_upstream(lineage.next(column))):
             label = f"{_column_label(upstream)}  {_roles_label(roles)}"
             if upstream in expanded and lineage.next(upstream):
                 branch.add(f"{label}  [dim](see above)[/]")
@@ -261,13 +263,7 @@ def _readers(tree: Tree, lineage: Lineage) -> None:
         layers[col.layer].add(f"{_column_label(col)}  {kind}  [dim]← {through}[/]")
 
 
-def _grouped(
-    deps: Sequence[Dependency], key: Callable[[Dependency], ColumnRef]
-) -> list[tuple[ColumnRef, list[str]]]:
-    """One entry per column, with the roles of its one or two dependencies, values first."""
-    roles: dict[ColumnRef, list[str]] = {}
-    for d in deps:
-        roles.setdefault(key(d), []).extend(d.roles)
+def _values_first(roles: dict[ColumnRef, list[Role]]) -> list[tuple[ColumnRef, list[Role]]]:
     return sorted(roles.items(), key=lambda item: item[1][0] != "value")
 
 

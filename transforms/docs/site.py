@@ -23,7 +23,7 @@ from transforms.docs.live import LiveStatus
 from transforms.engine.checks import plan_checks
 from transforms.engine.compile import compile_sql
 from transforms.engine.graph import Project
-from transforms.engine.lineage import ColumnRef, Role, direct_dependencies
+from transforms.engine.lineage import ColumnRef, Role, direct_dependencies, roles_by_upstream
 from transforms.engine.model import LAYERS, Model
 
 TITLE = "webshop-transforms"
@@ -268,12 +268,12 @@ def _columns_table(
     """The columns of a source or model; a model's with each column's direct upstream columns."""
     upstream: dict[str, dict[ColumnRef, list[Role]]] | None = None
     if table in project.models:
-        upstream = {}
-        for ref, deps in direct_dependencies(project).items():
-            if ref.table == table:
-                merged = upstream.setdefault(ref.column, {})
-                for d in deps:  # a value and a filter dependency on one column: one link
-                    merged.setdefault(d.upstream, []).extend(d.roles)
+        # a value and a filter dependency on one column: one link
+        upstream = {
+            ref.column: roles_by_upstream(deps)
+            for ref, deps in direct_dependencies(project).items()
+            if ref.table == table
+        }
     rows = []
     for col in contract.columns():
         chips = "".join(

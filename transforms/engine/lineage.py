@@ -17,7 +17,7 @@ column down to the sources, or everything that depends on a source column.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -145,6 +145,15 @@ def column_lineage(
         ),
         reached=tuple(sorted(reached, key=lambda r: _rank(project, r.column))),
     )
+
+
+def roles_by_upstream(deps: Iterable[Dependency]) -> dict[ColumnRef, list[Role]]:
+    """Each upstream column of ``deps`` with its roles: a value and a filter dependency on one
+    column are one entry, the value first (as :func:`model_dependencies` lists them)."""
+    roles: dict[ColumnRef, list[Role]] = {}
+    for d in deps:
+        roles.setdefault(d.upstream, []).extend(d.roles)
+    return roles
 
 
 def direct_dependencies(project: Project) -> dict[ColumnRef, list[Dependency]]:
